@@ -1,0 +1,44 @@
+# accord — `make demo` serves the OPCON example; `make test` runs the whole suite.
+# Both create and reuse .venv themselves.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { echo $$p; break; }; done)
+ACCORD_DATA_DIR ?= .accord-demo
+PORT ?= 8000
+export ACCORD_DATA_DIR PORT
+
+.PHONY: demo test lint bench sysdeps venv clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "accord needs Python 3.11 or newer (python3.11+ not found on PATH)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/accord demo --data-dir "$(ACCORD_DATA_DIR)" --port "$(PORT)"
+
+sysdeps:
+	@bash tools/system-deps.sh
+
+test: $(STAMP) sysdeps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/ruff format --check src tests bench tools
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) bench/engine_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

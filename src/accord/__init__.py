@@ -1,0 +1,3 @@
+"""accord: conditions-based transitions, jointly evaluated."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,573 @@
+"""The framework tree (plan -> conditions -> fields -> standards), its scales and stages.
+
+Everything here is immutable and pure.  A `Framework` is built from plain data (what a YAML
+document parses to) by `build_framework`, which reports every problem it finds with the path
+of the offending value, so that the file layer can point at a line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+NOT_APPLICABLE = "N/A"
+"""The reserved rating label for a standard that does not apply (only where its scale allows)."""
+
+RollupMethod = Literal["weighted_mean", "weakest_link"]
+ROLLUP_METHODS: tuple[RollupMethod, ...] = ("weighted_mean", "weakest_link")
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a framework document, at `path` inside it."""
+
+    path: Path
+    message: str
+    related: Path | None = None  # another place the message refers to (a first definition)
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    value: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    code: str
+    name: str
+    levels: tuple[Level, ...]
+    allows_na: bool = False
+
+    def index_of(self, label: str) -> int:
+        """Position of `label` on the scale (0 = lowest); ValueError if it is not a level."""
+        for i, level in enumerate(self.levels):
+            if level.label == label:
+                return i
+        raise ValueError(f"{label!r} is not a level of scale {self.code!r}")
+
+    def accepts(self, label: str) -> bool:
+        """True when `label` is a level of this scale or an allowed N/A."""
+        if label == NOT_APPLICABLE:
+            return self.allows_na
+        return any(level.label == label for level in self.levels)
+
+
+@dataclass(frozen=True)
+class Standard:
+    code: str
+    title: str
+    condition: str
+    field: str
+    scale: str
+    threshold: str
+    weight: float = 1.0
+    description: str = ""
+    guidance: str = ""
+    title_ko: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    code: str
+    title: str
+    condition: str
+    standards: tuple[Standard, ...]
+    weight: float = 1.0
+    title_ko: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    code: str
+    title: str
+    fields: tuple[Field, ...]
+    weight: float = 1.0
+    title_ko: str = ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    code: str
+    name: str
+    requires: tuple[str, ...]
+    target_date: dt.date | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Party:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Body:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProgressRule:
+    """When a node shows meaningful progress between two evaluations.
+
+    A node (at level `judged_at`) qualifies when its score rose by at least `min_score_delta`
+    or (with `combine="all"`: and) at least `min_newly_met` of its standards newly reached
+    their threshold.  The evaluation as a whole shows meaningful progress when at least
+    `overall_share` of the comparable nodes qualify.
+    """
+
+    judged_at: Literal["field", "condition"] = "field"
+    min_score_delta: float = 0.05
+    min_newly_met: int = 1
+    combine: Literal["any", "all"] = "any"
+    overall_share: float = 0.5
+
+
+@dataclass(frozen=True)
+class Framework:
+    code: str
+    title: str
+    version: str
+    parties: tuple[Party, ...]
+    scales: tuple[RatingScale, ...]
+    conditions: tuple[Condition, ...]
+    stages: tuple[Stage, ...] = ()
+    bodies: tuple[Body, ...] = ()
+    target_date: dt.date | None = None
+    rollup: RollupMethod = "weighted_mean"
+    progress_rule: ProgressRule = field(default_factory=ProgressRule)
+    illustrative: bool = False
+    description: str = ""
+    title_ko: str = ""
+
+    def scale(self, code: str) -> RatingScale:
+        """The scale named `code`."""
+        return self._scales_by_code[code]
+
+    @cached_property
+    def _scales_by_code(self) -> dict[str, RatingScale]:
+        return {s.code: s for s in self.scales}
+
+    def fields(self) -> Iterator[Field]:
+        """Every field, in document order."""
+        for condition in self.conditions:
+            yield from condition.fields
+
+    def standards(self) -> Iterator[Standard]:
+        """Every standard, in document order."""
+        for fld in self.fields():
+            yield from fld.standards
+
+    @cached_property
+    def standards_by_code(self) -> dict[str, Standard]:
+        return {s.code: s for s in self.standards()}
+
+    @cached_property
+    def index(self) -> FrameworkIndex:
+        """Array form of the tree, built once, for vectorised roll-ups."""
+        return FrameworkIndex.build(self)
+
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class FrameworkIndex:
+    """The framework flattened into arrays, standards in document order."""
+
+    codes: tuple[str, ...]
+    position: dict[str, int]
+    field_codes: tuple[str, ...]
+    condition_codes: tuple[str, ...]
+    std_field: IntArray
+    field_condition: IntArray
+    std_weight: FloatArray
+    field_weight: FloatArray
+    condition_weight: FloatArray
+    threshold_value: FloatArray
+    threshold_index: IntArray
+    std_scale: tuple[str, ...]
+    level_values: dict[str, FloatArray]
+    level_lookup: dict[str, dict[str, int]]
+
+    @staticmethod
+    def build(fw: Framework) -> FrameworkIndex:
+        """Flatten `fw` into arrays."""
+        stds = list(fw.standards())
+        fields = list(fw.fields())
+        field_pos = {f.code: i for i, f in enumerate(fields)}
+        cond_pos = {c.code: i for i, c in enumerate(fw.conditions)}
+        level_values = {
+            s.code: np.array([lv.value for lv in s.levels], dtype=np.float64) for s in fw.scales
+        }
+        level_lookup = {s.code: {lv.label: i for i, lv in enumerate(s.levels)} for s in fw.scales}
+        thr_idx = np.array(
+            [level_lookup[s.scale][s.threshold] for s in stds], dtype=np.int64
+        ).reshape(-1)
+        thr_val = np.array(
+            [level_values[s.scale][level_lookup[s.scale][s.threshold]] for s in stds],
+            dtype=np.float64,
+        ).reshape(-1)
+        return FrameworkIndex(
+            codes=tuple(s.code for s in stds),
+            position={s.code: i for i, s in enumerate(stds)},
+            field_codes=tuple(f.code for f in fields),
+            condition_codes=tuple(c.code for c in fw.conditions),
+            std_field=np.array([field_pos[s.field] for s in stds], dtype=np.int64).reshape(-1),
+            field_condition=np.array(
+                [cond_pos[f.condition] for f in fields], dtype=np.int64
+            ).reshape(-1),
+            std_weight=np.array([s.weight for s in stds], dtype=np.float64).reshape(-1),
+            field_weight=np.array([f.weight for f in fields], dtype=np.float64).reshape(-1),
+            condition_weight=np.array([c.weight for c in fw.conditions], dtype=np.float64),
+            threshold_value=thr_val,
+            threshold_index=thr_idx,
+            std_scale=tuple(s.scale for s in stds),
+            level_values=level_values,
+            level_lookup=level_lookup,
+        )
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Reader:
+    """Collects problems while reading untyped data; every getter returns a safe default."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, message: str, related: Path | None = None) -> None:
+        self.problems.append(Problem(path, message, related))
+
+    def mapping(self, value: Any, path: Path, what: str) -> Mapping[str, Any]:
+        if isinstance(value, Mapping):
+            return value
+        self.problem(path, f"{what} must be a mapping, not {_kind(value)}")
+        return {}
+
+    def items(self, data: Mapping[str, Any], key: str, path: Path) -> list[Any]:
+        value = data.get(key, [])
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        self.problem((*path, key), f"'{key}' must be a list, not {_kind(value)}")
+        return []
+
+    def text(
+        self, data: Mapping[str, Any], key: str, path: Path, *, required: bool = True
+    ) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(path, f"missing required key '{key}'")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem((*path, key), f"'{key}' must be text, not {_kind(value)}")
+            return ""
+        return str(value).strip()
+
+    def code(self, data: Mapping[str, Any], path: Path) -> str:
+        code = self.text(data, "code", path)
+        if code and (code != code.strip() or any(ch.isspace() for ch in code)):
+            self.problem((*path, "code"), f"code {code!r} must not contain spaces")
+        return code
+
+    def number(
+        self, data: Mapping[str, Any], key: str, path: Path, default: float
+    ) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem((*path, key), f"'{key}' must be a number, not {_kind(value)}")
+            return default
+        return float(value)
+
+    def weight(self, data: Mapping[str, Any], path: Path) -> float:
+        weight = self.number(data, "weight", path, 1.0)
+        if not weight > 0 or weight == float("inf"):
+            self.problem((*path, "weight"), f"weight must be a positive number, not {weight:g}")
+            return 1.0
+        return weight
+
+    def date(self, data: Mapping[str, Any], key: str, path: Path) -> dt.date | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.problem((*path, key), f"'{key}' must be a date as YYYY-MM-DD, not {value!r}")
+            return None
+
+    def titles(self, data: Mapping[str, Any], path: Path) -> tuple[str, str]:
+        """`title` as text, or as {en: ..., ko: ...}; returns (title, Korean title)."""
+        value = data.get("title")
+        if isinstance(value, Mapping):
+            en, ko = value.get("en"), value.get("ko")
+            if not isinstance(en, str) or not en.strip():
+                self.problem((*path, "title"), "'title' needs an 'en' text")
+                en = ""
+            return en.strip(), ko.strip() if isinstance(ko, str) else ""
+        return self.text(data, "title", path), ""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _unique(
+    reader: _Reader, seen: dict[str, Path], code: str, path: Path, what: str
+) -> None:
+    if not code:
+        return
+    if code in seen:
+        reader.problem((*path, "code"), f"duplicate {what} code {code!r}", seen[code])
+    else:
+        seen[code] = path
+
+
+def _scale(reader: _Reader, raw: Any, path: Path) -> RatingScale | None:
+    data = reader.mapping(raw, path, "a scale")
+    code = reader.code(data, path)
+    name = reader.text(data, "name", path, required=False) or code
+    allows_na = data.get("not_applicable", False)
+    if not isinstance(allows_na, bool):
+        reader.problem((*path, "not_applicable"), "'not_applicable' must be true or false")
+        allows_na = False
+    levels: list[Level] = []
+    raw_levels = reader.items(data, "levels", path)
+    if len(raw_levels) < 2:
+        reader.problem(path, f"scale {code!r} needs at least two levels")
+    labels: dict[str, Path] = {}
+    for i, raw_level in enumerate(raw_levels):
+        lpath = (*path, "levels", i)
+        ldata = reader.mapping(raw_level, lpath, "a level")
+        label = reader.text(ldata, "label", lpath)
+        if label == NOT_APPLICABLE:
+            reader.problem((*lpath, "label"), f"{NOT_APPLICABLE!r} is reserved; set "
+                           "'not_applicable: true' on the scale instead")
+        elif label in labels:
+            reader.problem((*lpath, "label"), f"duplicate level {label!r} in scale {code!r}")
+        labels[label] = lpath
+        value = reader.number(ldata, "value", lpath, 0.0)
+        if not 0.0 <= value <= 1.0:
+            reader.problem((*lpath, "value"), f"level value must be between 0 and 1, not {value:g}")
+        if levels and value <= levels[-1].value:
+            reader.problem((*lpath, "value"), f"levels must be listed lowest first with rising "
+                           f"values: {value:g} does not exceed {levels[-1].value:g}")
+        description = reader.text(ldata, "description", lpath, required=False)
+        levels.append(Level(label, value, description))
+    if not code:
+        return None
+    return RatingScale(code, name, tuple(levels), allows_na)
+
+
+def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
+    """Build a Framework from parsed YAML/JSON data; returns it (None if broken) and problems."""
+    r = _Reader()
+    top = r.mapping(data, (), "a framework document")
+    if not top:
+        if isinstance(data, Mapping):
+            r.problem((), "the framework document is empty")
+        return None, r.problems
+
+    code = r.code(top, ())
+    title, title_ko = r.titles(top, ())
+    version = r.text(top, "version", ())
+    rollup = top.get("rollup", "weighted_mean")
+    if rollup not in ROLLUP_METHODS:
+        r.problem(("rollup",), f"unknown roll-up method {rollup!r}; use one of "
+                  + ", ".join(ROLLUP_METHODS))
+        rollup = "weighted_mean"
+
+    parties, seen_party = [], dict[str, Path]()
+    for i, raw in enumerate(r.items(top, "parties", ())):
+        p = r.mapping(raw, ("parties", i), "a party")
+        pcode = r.code(p, ("parties", i))
+        _unique(r, seen_party, pcode, ("parties", i), "party")
+        parties.append(Party(pcode, r.text(p, "name", ("parties", i), required=False) or pcode))
+    if not parties:
+        r.problem(("parties",) if "parties" in top else (), "a framework needs at least one party")
+
+    bodies, seen_body = [], dict[str, Path]()
+    for i, raw in enumerate(r.items(top, "bodies", ())):
+        b = r.mapping(raw, ("bodies", i), "a body")
+        bcode = r.code(b, ("bodies", i))
+        _unique(r, seen_body, bcode, ("bodies", i), "body")
+        bodies.append(Body(bcode, r.text(b, "name", ("bodies", i), required=False) or bcode))
+
+    scales: dict[str, RatingScale] = {}
+    seen_scale: dict[str, Path] = {}
+    for i, raw in enumerate(r.items(top, "scales", ())):
+        scale = _scale(r, raw, ("scales", i))
+        if scale is not None:
+            _unique(r, seen_scale, scale.code, ("scales", i), "scale")
+            scales.setdefault(scale.code, scale)
+    if not scales:
+        r.problem(("scales",) if "scales" in top else (), "a framework needs at least one scale")
+    default_scale = r.text(top, "default_scale", (), required=False)
+    if default_scale and default_scale not in scales:
+        r.problem(("default_scale",), f"unknown scale {default_scale!r}")
+    if not default_scale and len(scales) == 1:
+        default_scale = next(iter(scales))
+
+    seen_node: dict[str, Path] = {}
+    conditions: list[Condition] = []
+    raw_conditions = r.items(top, "conditions", ())
+    if not raw_conditions:
+        r.problem(("conditions",) if "conditions" in top else (),
+                  "a framework needs at least one condition")
+    for ci, raw_c in enumerate(raw_conditions):
+        cpath: Path = ("conditions", ci)
+        c = r.mapping(raw_c, cpath, "a condition")
+        ccode = r.code(c, cpath)
+        _unique(r, seen_node, ccode, cpath, "node")
+        ctitle, ctitle_ko = r.titles(c, cpath)
+        fields: list[Field] = []
+        raw_fields = r.items(c, "fields", cpath)
+        if not raw_fields:
+            r.problem(cpath, f"condition {ccode!r} is empty: it needs at least one field")
+        for fi, raw_f in enumerate(raw_fields):
+            fpath: Path = (*cpath, "fields", fi)
+            f = r.mapping(raw_f, fpath, "a field")
+            fcode = r.code(f, fpath)
+            _unique(r, seen_node, fcode, fpath, "node")
+            ftitle, ftitle_ko = r.titles(f, fpath)
+            standards: list[Standard] = []
+            raw_stds = r.items(f, "standards", fpath)
+            if not raw_stds:
+                r.problem(fpath, f"field {fcode!r} is empty: it needs at least one standard")
+            for si, raw_s in enumerate(raw_stds):
+                spath: Path = (*fpath, "standards", si)
+                s = r.mapping(raw_s, spath, "a standard")
+                scode = r.code(s, spath)
+                _unique(r, seen_node, scode, spath, "node")
+                stitle, stitle_ko = r.titles(s, spath)
+                scale_code = r.text(s, "scale", spath, required=False) or default_scale
+                threshold = r.text(s, "threshold", spath)
+                if not scale_code:
+                    r.problem(spath, f"standard {scode!r} names no scale and the framework "
+                              "has no 'default_scale'")
+                elif scale_code not in scales:
+                    r.problem((*spath, "scale"), f"unknown scale {scale_code!r}")
+                elif threshold and not scales[scale_code].accepts(threshold):
+                    r.problem((*spath, "threshold"), f"threshold {threshold!r} is not a level "
+                              f"of scale {scale_code!r} (levels: "
+                              + ", ".join(lv.label for lv in scales[scale_code].levels) + ")")
+                elif threshold == NOT_APPLICABLE:
+                    r.problem((*spath, "threshold"), "the threshold must be a level, not N/A")
+                standards.append(Standard(
+                    code=scode, title=stitle, title_ko=stitle_ko, condition=ccode, field=fcode,
+                    scale=scale_code, threshold=threshold, weight=r.weight(s, spath),
+                    description=r.text(s, "description", spath, required=False),
+                    guidance=r.text(s, "guidance", spath, required=False),
+                ))
+            fields.append(Field(fcode, ftitle, ccode, tuple(standards), r.weight(f, fpath),
+                                ftitle_ko))
+        conditions.append(Condition(ccode, ctitle, tuple(fields), r.weight(c, cpath), ctitle_ko))
+
+    standard_codes = {s.code for c in conditions for f in c.fields for s in f.standards}
+    stages: list[Stage] = []
+    seen_stage: dict[str, Path] = {}
+    for i, raw in enumerate(r.items(top, "stages", ())):
+        path: Path = ("stages", i)
+        st = r.mapping(raw, path, "a stage")
+        scode = r.code(st, path)
+        _unique(r, seen_stage, scode, path, "stage")
+        requires: list[str] = []
+        raw_req = r.items(st, "requires", path)
+        if not raw_req:
+            r.problem(path, f"stage {scode!r} requires no standards")
+        for j, req in enumerate(raw_req):
+            req = str(req)
+            if req not in standard_codes:
+                r.problem((*path, "requires", j), f"stage {scode!r} names unknown standard "
+                          f"{req!r}")
+            elif req in requires:
+                r.problem((*path, "requires", j), f"stage {scode!r} names {req!r} twice")
+            else:
+                requires.append(req)
+        stages.append(Stage(scode, r.text(st, "name", path, required=False) or scode,
+                            tuple(requires), r.date(st, "target_date", path),
+                            r.text(st, "description", path, required=False)))
+
+    rule = _progress_rule(r, top.get("progress_rule"))
+    illustrative = top.get("illustrative", False)
+    if not isinstance(illustrative, bool):
+        r.problem(("illustrative",), "'illustrative' must be true or false")
+        illustrative = False
+
+    target_date = r.date(top, "target_date", ())
+    description = r.text(top, "description", (), required=False)
+    if r.problems:
+        return None, r.problems
+    fw = Framework(
+        code=code, title=title, title_ko=title_ko, version=version, parties=tuple(parties),
+        scales=tuple(scales.values()), conditions=tuple(conditions), stages=tuple(stages),
+        bodies=tuple(bodies), target_date=target_date, rollup=rollup,
+        progress_rule=rule, illustrative=illustrative, description=description,
+    )
+    return fw, r.problems
+
+
+def _progress_rule(r: _Reader, raw: Any) -> ProgressRule:
+    if raw is None:
+        return ProgressRule()
+    path: Path = ("progress_rule",)
+    data = r.mapping(raw, path, "'progress_rule'")
+    judged_at = data.get("judged_at", "field")
+    if judged_at not in ("field", "condition"):
+        r.problem((*path, "judged_at"), f"'judged_at' must be field or condition, not "
+                  f"{judged_at!r}")
+        judged_at = "field"
+    combine = data.get("combine", "any")
+    if combine not in ("any", "all"):
+        r.problem((*path, "combine"), f"'combine' must be any or all, not {combine!r}")
+        combine = "any"
+    delta = r.number(data, "min_score_delta", path, 0.05)
+    if not 0 <= delta <= 1:
+        r.problem((*path, "min_score_delta"), "'min_score_delta' must be between 0 and 1")
+    newly = r.number(data, "min_newly_met", path, 1)
+    if not 0 <= newly < float("inf") or newly != int(newly):  # NaN and inf fail the first test
+        r.problem((*path, "min_newly_met"), "'min_newly_met' must be a whole number >= 0")
+        newly = 1
+    if delta == 0 and newly == 0:
+        r.problem(path, "the progress rule needs 'min_score_delta' > 0 or 'min_newly_met' > 0")
+    share = r.number(data, "overall_share", path, 0.5)
+    if not 0 < share <= 1:
+        r.problem((*path, "overall_share"), "'overall_share' must be above 0 and at most 1")
+    return ProgressRule(judged_at, delta, int(newly), combine, share)
+
+
+def check_ratings(fw: Framework, ratings: Mapping[str, str]) -> list[str]:
+    """Messages for ratings naming unknown standards or labels not on their scale."""
+    out = []
+    for code, label in ratings.items():
+        std = fw.standards_by_code.get(code)
+        if std is None:
+            out.append(f"unknown standard {code!r}")
+        elif not fw.scale(std.scale).accepts(label):
+            out.append(f"{code}: {label!r} is not a level of scale {std.scale!r}")
+    return out
+
+
+def stage_order(stages: Sequence[Stage]) -> dict[str, int]:
+    """Stage code -> its position (earlier stages block first)."""
+    return {s.code: i for i, s in enumerate(stages)}

@@ -1,0 +1,185 @@
+"""Framework YAML: parse with line/column positions, validate (JSON Schema, then the engine).
+
+Every problem comes back as a `Diagnostic` that names the file, line and column, so that
+`accord check` can print `file:line:column: message` for every problem at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any
+
+import jsonschema
+import yaml
+
+from accord.engine.framework import Framework, Path, build_framework
+
+FORMAT = "accord/framework@1"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    source: str
+    line: int  # 1-based
+    column: int  # 1-based
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}:{self.column}: {self.message}"
+
+
+class FrameworkError(ValueError):
+    """A framework document that cannot be used; carries every diagnostic."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text: the schema and the engine parse them."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    data: Any
+    marks: dict[Path, tuple[int, int]]  # path -> (line, column), 1-based
+    duplicates: list[tuple[Path, tuple[int, int]]]  # repeated mapping keys
+
+
+def _walk(node: yaml.Node, path: Path, marks: dict[Path, tuple[int, int]],
+          dups: list[tuple[Path, tuple[int, int]]]) -> None:
+    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            k = str(key.value)
+            if k in seen:
+                dups.append(((*path, k), (key.start_mark.line + 1, key.start_mark.column + 1)))
+            seen.add(k)
+            _walk(value, (*path, k), marks, dups)
+            # point at the key for problems about the key's value being wrong or missing
+            marks[(*path, k)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*path, i), marks, dups)
+
+
+def parse(text: str, source: str = "<string>") -> Parsed:
+    """Parse YAML text keeping positions; FrameworkError on malformed YAML."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "malformed YAML"
+        raise FrameworkError([Diagnostic(source, line, col, f"invalid YAML: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise FrameworkError([Diagnostic(source, 1, 1, f"invalid YAML: {exc}")]) from None
+    marks: dict[Path, tuple[int, int]] = {}
+    dups: list[tuple[Path, tuple[int, int]]] = []
+    if node is not None:
+        _walk(node, (), marks, dups)
+    return Parsed(data, marks, dups)
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the framework format, shipped in the package."""
+    text = resources.files("accord.formats").joinpath("framework.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _position(parsed: Parsed, path: Path) -> tuple[int, int]:
+    while path and path not in parsed.marks:
+        path = path[:-1]
+    return parsed.marks.get(path, (1, 1))
+
+
+def _schema_message(err: jsonschema.ValidationError) -> str:
+    where = ".".join(str(p) for p in err.absolute_path)
+    if err.validator in ("type", "enum", "pattern", "format", "minimum", "exclusiveMinimum",
+                         "maximum", "minLength") and where:
+        return f"'{where}': {err.message}"
+    return err.message
+
+
+def validate(text: str, source: str = "<string>") -> tuple[Framework | None, list[Diagnostic]]:
+    """Validate a framework document; returns the framework (None if broken) and diagnostics."""
+    try:
+        parsed = parse(text, source)
+    except FrameworkError as exc:
+        return None, exc.diagnostics
+    out: list[Diagnostic] = []
+    for path, (line, col) in parsed.duplicates:
+        out.append(Diagnostic(source, line, col, f"duplicate key '{path[-1]}'"))
+    if parsed.data is None:
+        out.append(Diagnostic(source, 1, 1, "the file is empty"))
+        return None, out
+    fw, problems = build_framework(parsed.data)
+    engine_paths = {problem.path for problem in problems}
+    for problem in problems:
+        message = problem.message
+        if problem.related is not None:
+            message += f" (first defined on line {_position(parsed, problem.related)[0]})"
+        out.append(Diagnostic(source, *_position(parsed, problem.path), message))
+    validator = jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    for err in validator.iter_errors(parsed.data):
+        path = tuple(err.absolute_path)
+        # the engine already said it, in words closer to the domain
+        if path in engine_paths or (path and path[:-1] in engine_paths):
+            continue
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = err.schema.get("properties", {})
+            for key in err.instance:
+                if key not in allowed:
+                    out.append(Diagnostic(
+                        source, *_position(parsed, (*path, key)),
+                        f"unknown key '{key}' (allowed here: {', '.join(allowed)})"))
+            continue
+        out.append(Diagnostic(source, *_position(parsed, path), _schema_message(err)))
+    out.sort(key=lambda d: (d.line, d.column))
+    return (fw if not out else None), out
+
+
+def load(text: str, source: str = "<string>") -> Framework:
+    """Parse and validate; FrameworkError listing every problem if the document is broken."""
+    fw, diagnostics = validate(text, source)
+    if fw is None:
+        raise FrameworkError(diagnostics)
+    return fw
+
+
+def load_file(path: FsPath) -> Framework:
+    """Load a framework YAML file."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FrameworkError([Diagnostic(str(path), 1, 1, f"cannot read file: {exc}")]) from None
+    return load(text, str(path))
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the document text, as stored with every framework version."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=32)
+def load_cached(text: str) -> Framework:
+    """`load`, memoised on the text: a framework version's source never changes."""
+    return load(text, "<stored framework>")

@@ -1,0 +1,1 @@
+"""Report assembly and chart specifications."""

@@ -1,0 +1,154 @@
+"""Evaluations: find them, load their ratings, and summarize them with the engine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.engine.framework import Framework
+from accord.engine.progress import ProgressReport, compare
+from accord.engine.scoring import RatingVector, Rollup, encode, rollup
+from accord.engine.summary import EvaluationSummary, summarize
+from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
+
+from . import NotFound
+from .frameworks import framework_of
+
+Ratings = dict[str, str]
+
+
+def list_evaluations(*, session: Session, plan: Plan) -> list[Evaluation]:
+    """The plan's evaluations, oldest first."""
+    return list(session.scalars(
+        select(Evaluation).where(Evaluation.plan_id == plan.id)
+        .order_by(Evaluation.held_on, Evaluation.id)
+    ))
+
+
+def get_evaluation(*, session: Session, plan: Plan, code: str) -> Evaluation:
+    """The plan's evaluation with this code; NotFound otherwise."""
+    ev = session.scalar(
+        select(Evaluation).where(Evaluation.plan_id == plan.id, Evaluation.code == code)
+    )
+    if ev is None:
+        raise NotFound(f"plan {plan.code!r} has no evaluation {code!r}")
+    return ev
+
+
+def joint_ratings(*, session: Session, evaluation_ids: Iterable[int]) -> dict[int, Ratings]:
+    """{evaluation id: {standard code: level}} for the joint ratings, in one query."""
+    out: dict[int, Ratings] = defaultdict(dict)
+    rows = session.execute(
+        select(JointRating.evaluation_id, Standard.code, JointRating.level)
+        .join(Standard, Standard.id == JointRating.standard_id)
+        .where(JointRating.evaluation_id.in_(list(evaluation_ids)))
+    )
+    for ev_id, code, level in rows:
+        out[ev_id][code] = level
+    return out
+
+
+def party_ratings(
+    *, session: Session, evaluation_ids: Iterable[int]
+) -> dict[int, dict[str, Ratings]]:
+    """{evaluation id: {party code: {standard code: level}}}, in one query."""
+    out: dict[int, dict[str, Ratings]] = defaultdict(lambda: defaultdict(dict))
+    rows = session.execute(
+        select(PartyRating.evaluation_id, Party.code, Standard.code, PartyRating.level)
+        .join(Standard, Standard.id == PartyRating.standard_id)
+        .join(Party, Party.id == PartyRating.party_id)
+        .where(PartyRating.evaluation_id.in_(list(evaluation_ids)))
+    )
+    for ev_id, party, code, level in rows:
+        out[ev_id][party][code] = level
+    return out
+
+
+def encode_compatible(fw: Framework, ratings: Mapping[str, str]) -> RatingVector:
+    """Encode ratings made on another framework version: what this version lacks is unrated."""
+    keep = {
+        code: level for code, level in ratings.items()
+        if code in fw.standards_by_code
+        and fw.scale(fw.standards_by_code[code].scale).accepts(level)
+    }
+    return encode(fw, keep)
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    plan: Plan
+    evaluation: Evaluation
+    previous: Evaluation | None
+    framework: Framework
+    summary: EvaluationSummary
+    joint_rated: int
+    party_rated: dict[str, int]
+
+
+def summarize_evaluation(
+    *, session: Session, plan: Plan, code: str | None = None
+) -> SummaryView:
+    """The engine's summary of one evaluation (default: the latest with joint ratings).
+
+    Progress is measured against the latest earlier evaluation that has joint ratings.
+    """
+    evaluations = list_evaluations(session=session, plan=plan)
+    if not evaluations:
+        raise NotFound(f"plan {plan.code!r} has no evaluations yet")
+    joint = joint_ratings(session=session, evaluation_ids=[e.id for e in evaluations])
+    if code is None:
+        with_joint = [e for e in evaluations if joint.get(e.id)]
+        current = with_joint[-1] if with_joint else evaluations[-1]
+    else:
+        current = next((e for e in evaluations if e.code == code), None)
+        if current is None:
+            raise NotFound(f"plan {plan.code!r} has no evaluation {code!r}")
+    earlier = [e for e in evaluations[: evaluations.index(current)] if joint.get(e.id)]
+    previous = earlier[-1] if earlier else None
+    fw = framework_of(current.framework_version)
+    parties = party_ratings(session=session, evaluation_ids=[current.id]).get(current.id, {})
+    summary = summarize(
+        fw,
+        encode(fw, joint.get(current.id, {})),
+        previous=encode_compatible(fw, joint[previous.id]) if previous else None,
+        parties={p: encode(fw, r) for p, r in parties.items()},
+    )
+    return SummaryView(
+        plan=plan, evaluation=current, previous=previous, framework=fw, summary=summary,
+        joint_rated=len(joint.get(current.id, {})),
+        party_rated={p: len(r) for p, r in parties.items()},
+    )
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    evaluation: Evaluation
+    rollup: Rollup
+
+
+def plan_history(*, session: Session, plan: Plan) -> list[HistoryPoint]:
+    """Roll-ups of every evaluation that has joint ratings, oldest first."""
+    evaluations = list_evaluations(session=session, plan=plan)
+    joint = joint_ratings(session=session, evaluation_ids=[e.id for e in evaluations])
+    out = []
+    for ev in evaluations:
+        if joint.get(ev.id):
+            fw = framework_of(ev.framework_version)
+            out.append(HistoryPoint(ev, rollup(fw, encode(fw, joint[ev.id]))))
+    return out
+
+
+def compare_evaluations(
+    *, session: Session, plan: Plan, before: str, after: str
+) -> ProgressReport:
+    """Progress from evaluation `before` to evaluation `after`, on `after`'s framework."""
+    ev_b = get_evaluation(session=session, plan=plan, code=before)
+    ev_a = get_evaluation(session=session, plan=plan, code=after)
+    joint = joint_ratings(session=session, evaluation_ids=[ev_b.id, ev_a.id])
+    fw = framework_of(ev_a.framework_version)
+    return compare(fw, encode_compatible(fw, joint.get(ev_b.id, {})),
+                   encode(fw, joint.get(ev_a.id, {})))

@@ -1,0 +1,99 @@
+"""The bundled example plans: the OPCON transition plan and its illustrative history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
+from accord.models.evaluation import EVALUATION_KINDS, EVALUATION_STATUSES
+
+from . import Conflict, Invalid
+from .frameworks import current_version, framework_of
+from .plans import create_plan
+
+EXAMPLES = {"opcon": "ROK–US wartime OPCON transition (COTP), with an illustrative 2019–2026 history"}
+
+
+def example_text(name: str, file: str) -> str:
+    """A bundled example file's text."""
+    return resources.files("accord.data").joinpath(name, file).read_text("utf-8")
+
+
+def load_example(*, session: Session, name: str = "opcon") -> Plan:
+    """Create the example plan `name` with its history; Conflict if it is already there."""
+    if name not in EXAMPLES:
+        raise Invalid(f"unknown example {name!r}; available: {', '.join(EXAMPLES)}")
+    text = example_text(name, "framework.yaml")
+    plan = create_plan(session=session, text=text, source=f"accord/data/{name}/framework.yaml")
+    history = yaml.safe_load(example_text(name, "history.yaml"))
+    load_history(session=session, plan=plan, data=history, source=f"{name}/history.yaml")
+    return plan
+
+
+def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> list[Evaluation]:
+    """Create the evaluations of a history document (see docs/framework-format.md)."""
+    version = current_version(session=session, plan=plan)
+    if version is None:
+        raise Conflict(f"plan {plan.code!r} has no agreed framework version")
+    fw = framework_of(version)
+    standards = dict(session.execute(
+        select(Standard.code, Standard.id).where(Standard.framework_version_id == version.id)
+    ).tuples().all())
+    parties = {p.code: p.id for p in session.scalars(select(Party).where(Party.plan_id == plan.id))}
+    order = data.get("parties", [])
+    unknown = [p for p in order if p not in parties]
+    if unknown:
+        raise Invalid(f"{source}: parties: unknown party {', '.join(unknown)}")
+    illustrative = bool(data.get("illustrative", False))
+    created = []
+    for i, raw in enumerate(data.get("evaluations", [])):
+        where = f"{source}: evaluations[{i}]"
+        kind, status = raw.get("kind", "annual"), raw.get("status", "concluded")
+        if kind not in EVALUATION_KINDS or status not in EVALUATION_STATUSES:
+            raise Invalid(f"{where}: kind must be one of {EVALUATION_KINDS} and status one of "
+                          f"{EVALUATION_STATUSES}")
+        held_on = raw["held_on"]
+        ev = Evaluation(
+            plan=plan, framework_version=version, code=str(raw["code"]),
+            label=str(raw.get("label", raw["code"])), kind=kind, status=status,
+            held_on=held_on if isinstance(held_on, dt.date) else dt.date.fromisoformat(held_on),
+            illustrative=illustrative,
+        )
+        session.add(ev)
+        session.flush()
+        rationales = raw.get("rationales") or {}
+        party_rows: list[dict[str, Any]] = []
+        joint_rows: list[dict[str, Any]] = []
+        for code, levels in (raw.get("ratings") or {}).items():
+            std = fw.standards_by_code.get(code)
+            if std is None:
+                raise Invalid(f"{where}: unknown standard {code!r}")
+            if len(levels) != len(order) + 1:
+                raise Invalid(f"{where}: {code}: expected {len(order) + 1} levels "
+                              f"({', '.join(order)}, joint)")
+            for level in levels:
+                if level is not None and not fw.scale(std.scale).accepts(str(level)):
+                    raise Invalid(f"{where}: {code}: {level!r} is not a level of scale "
+                                  f"{std.scale!r}")
+            for party, level in zip(order, levels[:-1], strict=True):
+                if level is not None:
+                    party_rows.append({"evaluation_id": ev.id, "party_id": parties[party],
+                                       "standard_id": standards[code], "level": str(level),
+                                       "rationale": ""})
+            if levels[-1] is not None:
+                joint_rows.append({"evaluation_id": ev.id, "standard_id": standards[code],
+                                   "level": str(levels[-1]),
+                                   "rationale": str(rationales.get(code, ""))})
+        if party_rows:
+            session.execute(insert(PartyRating), party_rows)
+        if joint_rows:
+            session.execute(insert(JointRating), joint_rows)
+        created.append(ev)
+    return created
+

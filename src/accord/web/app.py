@@ -1,0 +1,102 @@
+"""The web application: `create_app(settings)` builds everything from explicit settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accord import __version__
+from accord.config import Settings
+from accord.db import make_engine, make_sessionmaker
+from accord.services import Conflict, Invalid, NotFound
+
+from .api import plans as api_plans
+from .pages import dashboard
+
+HERE = Path(__file__).parent
+
+SECURITY_HEADERS = {
+    # vega-embed runs with its AST interpreter, so no 'unsafe-eval' is needed
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The accord web application and API on the database `settings` names."""
+    app = FastAPI(
+        title="accord", version=__version__,
+        description="Conditions-based transitions: joint evaluations against agreed standards.",
+        docs_url="/api/docs", openapi_url="/api/v1/openapi.json", redoc_url=None,
+    )
+    engine = make_engine(settings.resolved_database_url())
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(settings=settings, version=__version__)
+    app.state.templates = templates
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api_plans.router)
+    app.include_router(dashboard.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def error(request: Request, status: int, detail: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=status)
+        return templates.TemplateResponse(
+            request, "error.html", {"status": status, "detail": detail}, status_code=status
+        )
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error(request, 404, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        return error(request, 409, str(exc))
+
+    @app.exception_handler(Invalid)
+    async def invalid(request: Request, exc: Invalid) -> Response:
+        return error(request, 422, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return error(request, 422, problems)
+
+    @app.on_event("shutdown")
+    def dispose() -> None:
+        engine.dispose()
+
+    return app

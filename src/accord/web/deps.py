@@ -1,0 +1,15 @@
+"""Request dependencies: a database session per request, committed by the dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for this request: committed when the route succeeds, rolled back otherwise."""
+    factory = request.app.state.sessionmaker
+    with factory() as session, session.begin():
+        yield session

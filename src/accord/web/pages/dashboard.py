@@ -1,0 +1,55 @@
+"""HTML pages: the plan list and the plan dashboard (its JSON twin is /api/v1/plans/{plan}/summary)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from accord.reports import charts
+from accord.services import documents, evaluations, plans
+
+from ..deps import get_session
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, session: Session = Depends(get_session)) -> Response:
+    """The only plan's dashboard, or the list of plans."""
+    all_plans = plans.list_plans(session=session)
+    if len(all_plans) == 1:
+        return RedirectResponse(request.url_for("dashboard", plan=all_plans[0].code),
+                                status_code=303)
+    return request.app.state.templates.TemplateResponse(
+        request, "plans/index.html", {"plans": all_plans}
+    )
+
+
+@router.get("/plans/{plan}", name="dashboard")
+def dashboard(
+    request: Request,
+    plan: str,
+    evaluation: str | None = Query(None),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The plan dashboard for one evaluation (default: the latest with joint ratings)."""
+    the_plan = plans.get_plan(session=session, code=plan)
+    all_evaluations = evaluations.list_evaluations(session=session, plan=the_plan)
+    doc = None
+    if all_evaluations:
+        view = evaluations.summarize_evaluation(session=session, plan=the_plan, code=evaluation)
+        doc = documents.summary_document(view)
+    history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
+    titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
+    spec = charts.condition_scores(history, titles, illustrative=the_plan.illustrative)
+    return request.app.state.templates.TemplateResponse(request, "plans/dashboard.html", {
+        "plan": the_plan,
+        "evaluations": all_evaluations,
+        "doc": doc,
+        "history": history,
+        "chart_json": json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c"),
+        "notice": documents.ILLUSTRATIVE_NOTICE if the_plan.illustrative else None,
+    })
