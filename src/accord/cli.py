@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -19,8 +20,11 @@ from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
 from accord.services import Conflict, Invalid, NotFound, documents, evaluations, examples, plans
 
-app = typer.Typer(help="accord: conditions-based transitions, jointly evaluated.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="accord: conditions-based transitions, jointly evaluated.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 example_app = typer.Typer(help="Load a bundled example plan.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(example_app, name="example")
@@ -29,8 +33,9 @@ app.add_typer(db_app, name="db")
 out = Console()
 err = Console(stderr=True)
 
-DataDir = typer.Option(None, "--data-dir", envvar="ACCORD_DATA_DIR",
-                       help="Workspace directory (default .accord).")
+DataDir = typer.Option(
+    None, "--data-dir", envvar="ACCORD_DATA_DIR", help="Workspace directory (default .accord)."
+)
 
 
 def _settings(data_dir: Path | None, **extra: object) -> Settings:
@@ -74,8 +79,11 @@ def init(data_dir: Path | None = DataDir) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with _session(settings, initialise=True):
         pass
-    out.print(f"workspace ready: {settings.data_dir.resolve()} "
-              f"(database {settings.resolved_database_url()})", highlight=False)
+    out.print(
+        f"workspace ready: {settings.data_dir.resolve()} "
+        f"(database {settings.resolved_database_url()})",
+        highlight=False,
+    )
 
 
 @db_app.command("upgrade")
@@ -93,8 +101,9 @@ def db_upgrade(data_dir: Path | None = DataDir) -> None:
 @example_app.command("opcon")
 def example_opcon(
     data_dir: Path | None = DataDir,
-    if_missing: bool = typer.Option(False, "--if-missing",
-                                    help="Do nothing (and succeed) when the plan is there."),
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="Do nothing (and succeed) when the plan is there."
+    ),
 ) -> None:
     """Load the ROK–US OPCON plan and its illustrative 2019–2026 history."""
     settings = _settings(data_dir)
@@ -104,12 +113,16 @@ def example_opcon(
             return
         plan = examples.load_example(session=session, name="opcon")
         count = len(evaluations.list_evaluations(session=session, plan=plan))
-    out.print(f"loaded plan {plan.code} with {count} evaluations "
-              f"([bold]{documents.ILLUSTRATIVE_NOTICE}[/])")
+    out.print(
+        f"loaded plan {plan.code} with {count} evaluations "
+        f"([bold]{documents.ILLUSTRATIVE_NOTICE}[/])"
+    )
 
 
 @app.command()
-def check(files: list[Path] = typer.Argument(..., help="Framework YAML files to validate.")) -> None:
+def check(
+    files: list[Path] = typer.Argument(..., help="Framework YAML files to validate."),
+) -> None:
     """Validate framework files; print every problem as file:line:column: message."""
     failed = False
     for path in files:
@@ -126,9 +139,13 @@ def check(files: list[Path] = typer.Argument(..., help="Framework YAML files to 
             failed = True
         else:
             n = len(fw.index.codes)
-            out.print(f"{path}: ok ({len(fw.conditions)} conditions, "
-                      f"{sum(1 for _ in fw.fields())} fields, {n} standards, "
-                      f"{len(fw.stages)} stages)", highlight=False)
+            out.print(
+                f"{path}: ok ({len(fw.conditions)} conditions, "
+                f"{sum(1 for _ in fw.fields())} fields, {n} standards, "
+                f"{len(fw.stages)} stages)",
+                highlight=False,
+                soft_wrap=True,
+            )
     if failed:
         raise typer.Exit(1)
 
@@ -143,8 +160,9 @@ def _delta(x: float | None) -> str:
 
 @app.command()
 def summary(
-    evaluation: str | None = typer.Argument(None, help="Evaluation code (default: the latest "
-                                            "with joint ratings)."),
+    evaluation: str | None = typer.Argument(
+        None, help="Evaluation code (default: the latest with joint ratings)."
+    ),
     plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON document instead."),
     data_dir: Path | None = DataDir,
@@ -169,41 +187,54 @@ def _print_summary(doc: dict[str, object]) -> None:
     plan = doc["plan"]
     assert isinstance(plan, dict)
     title = f"{plan['title']} — {ev['label']} ({ev['held_on']}, {ev['status']})"
-    since = f"Δ since {prev['code']}" if isinstance(prev, dict) else "Δ"
+    since = f"Δ {prev['code']}" if isinstance(prev, dict) else "Δ"
     agreement = doc["agreement"]
     assert isinstance(agreement, list)
     pair = agreement[0] if agreement else None
-    table = Table(title=title, title_justify="left")
-    for col, justify in (("node", "left"), ("title", "left"), ("score", "right"),
-                         ("met/total", "right"), (since, "right"), ("progress", "center"),
-                         ("agreement", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("node", no_wrap=True, min_width=4)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=max(12, out.width - 62))
+    for col in ("score", "met", since):
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(5, len(col)))
+    table.add_column("progress", no_wrap=True, min_width=10)
+    table.add_column("agreement", justify="right", no_wrap=True, min_width=11)
     conditions = doc["conditions"]
     assert isinstance(conditions, list)
+    progress_doc = doc["progress"]
+    judged = progress_doc["rule"]["judged_at"] if isinstance(progress_doc, dict) else ""
     for c in conditions:
         agree = "—"
         if pair and (st := pair["conditions"].get(c["code"])) and st["compared"]:
-            agree = f"{st['exact']:.0%} · κ {st['kappa']:.2f}"
-        _row(table, c, bold=True, agreement=agree)
+            agree = f"{st['exact']:.0%} κ{st['kappa']:.2f}"
+        _row(table, c, bold=True, agreement=agree, judged=judged == "condition")
         for f in c["fields"]:
-            _row(table, f, bold=False, agreement="")
+            _row(table, f, bold=False, agreement="", judged=judged == "field")
     plan_score = doc["plan_score"]
     assert isinstance(plan_score, dict)
     overall = "—"
     if pair and pair["overall"]["compared"]:
-        overall = f"{pair['overall']['exact']:.0%} · κ {pair['overall']['kappa']:.2f}"
-    _row(table, {**plan_score, "code": "plan", "title": "whole plan"}, bold=True,
-         agreement=overall)
+        overall = f"{pair['overall']['exact']:.0%} κ{pair['overall']['kappa']:.2f}"
+    _row(
+        table,
+        {**plan_score, "code": "plan", "title": "whole plan"},
+        bold=True,
+        agreement=overall,
+        judged=False,
+    )
     out.print(table)
-    stages = Table(title="Stage readiness", title_justify="left")
+    stages = Table(title="Stage readiness", title_justify="left", box=box.SIMPLE_HEAD)
     for col in ("stage", "target", "met", "ready", "blocked by"):
         stages.add_column(col)
     stage_list = doc["stages"]
     assert isinstance(stage_list, list)
     for st in stage_list:
-        stages.add_row(st["code"], st["target_date"] or "—", f"{st['met']}/{st['required']}",
-                       "[green]ready[/]" if st["ready"] else "[red]not ready[/]",
-                       ", ".join(b["code"] for b in st["blocking"]) or "—")
+        stages.add_row(
+            st["code"],
+            st["target_date"] or "—",
+            f"{st['met']}/{st['required']}",
+            "[green]ready[/]" if st["ready"] else "[red]not ready[/]",
+            ", ".join(b["code"] for b in st["blocking"]) or "—",
+        )
     out.print(stages)
     progress = doc["progress"]
     if isinstance(progress, dict):
@@ -211,32 +242,50 @@ def _print_summary(doc: dict[str, object]) -> None:
     else:
         out.print("No earlier evaluation with joint ratings: progress cannot be judged yet.")
     if pair:
-        out.print(f"Agreement {' / '.join(pair['parties'])}: "
-                  f"{pair['overall']['compared']} standards compared", highlight=False)
+        out.print(
+            f"Agreement {' / '.join(pair['parties'])}: "
+            f"{pair['overall']['compared']} standards compared",
+            highlight=False,
+        )
 
 
-def _row(table: Table, node: dict[str, object], *, bold: bool, agreement: str) -> None:
+def _row(
+    table: Table, node: dict[str, object], *, bold: bool, agreement: str, judged: bool
+) -> None:
     counts = node["counts"]
     assert isinstance(counts, dict)
     progress = node.get("progress")
     delta, verdict = "—", ""
     if isinstance(progress, dict):
-        delta = _delta(progress["delta"])  # type: ignore[arg-type]
-        verdict = {True: "[green]meaningful[/]", False: "[dim]below rule[/]",
-                   None: "[dim]n/c[/]"}[progress["meaningful"]]  # type: ignore[index]
+        delta = _delta(progress["delta"])
+        if judged:
+            verdict = {
+                True: "[green]meaningful[/]",
+                False: "[dim]below rule[/]",
+                None: "[dim]n/c[/]",
+            }[progress["meaningful"]]
     style = "bold" if bold else ""
-    table.add_row(str(node["code"]), str(node["title"]), _pct(node["score"]),  # type: ignore[arg-type]
-                  f"{counts['met']}/{counts['applicable']}", delta, verdict, agreement,
-                  style=style)
+    table.add_row(
+        str(node["code"]),
+        str(node["title"]),
+        _pct(node["score"]),  # type: ignore[arg-type]
+        f"{counts['met']}/{counts['applicable']}",
+        delta,
+        verdict,
+        agreement,
+        style=style,
+    )
 
 
 @app.command()
 def serve(
     data_dir: Path | None = DataDir,
-    host: str | None = typer.Option(None, "--host", envvar="ACCORD_HOST",
-                                    help="Address to listen on (default 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", envvar="PORT",
-                                    help="Port to listen on (default 8000)."),
+    host: str | None = typer.Option(
+        None, "--host", envvar="ACCORD_HOST", help="Address to listen on (default 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", envvar="PORT", help="Port to listen on (default 8000)."
+    ),
     demo: bool = typer.Option(False, "--demo", help="Serve in demo mode."),
 ) -> None:
     """Serve the web application and the API."""
@@ -256,16 +305,21 @@ def _serve(settings: Settings) -> None:
         raise _fail(str(exc)) from None
     finally:
         engine.dispose()
-    out.print(f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/]"
-              " (Ctrl+C to stop)", highlight=False)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="warning")
+    out.print(
+        f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/] (Ctrl+C to stop)",
+        highlight=False,
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 
 
 @app.command()
 def demo(
-    data_dir: Path = typer.Option(Path(".accord-demo"), "--data-dir", envvar="ACCORD_DATA_DIR",
-                                  help="Demo workspace directory."),
+    data_dir: Path = typer.Option(
+        Path(".accord-demo"),
+        "--data-dir",
+        envvar="ACCORD_DATA_DIR",
+        help="Demo workspace directory.",
+    ),
     port: int = typer.Option(8000, "--port", envvar="PORT", help="Port to listen on."),
 ) -> None:
     """Create the demo workspace with the OPCON example if it is empty, then serve it."""
@@ -274,8 +328,10 @@ def demo(
     with _session(settings, initialise=True) as session:
         if not plans.list_plans(session=session):
             plan = examples.load_example(session=session, name="opcon")
-            out.print(f"loaded the OPCON example plan ({plan.code}) into "
-                      f"{settings.data_dir.resolve()}", highlight=False)
+            out.print(
+                f"loaded the OPCON example plan ({plan.code}) into {settings.data_dir.resolve()}",
+                highlight=False,
+            )
     out.print(f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the ratings shown are invented.")
     _serve(settings)
 

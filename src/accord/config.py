@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Everything accord can be configured with.  Build one explicitly; nothing reads it at import."""
+    """Everything accord can be configured with; built explicitly, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
 

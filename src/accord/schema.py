@@ -52,7 +52,9 @@ def check_current(engine: Engine) -> None:
         raise SchemaError("the database is empty: run `accord init` first")
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if rev not in known:
-        raise SchemaError(f"the database is at migration {rev}, newer than this version of "
-                          "accord: upgrade accord")
-    raise SchemaError(f"the database is at migration {rev}, older than {head()}: run "
-                      "`accord db upgrade`")
+        raise SchemaError(
+            f"the database is at migration {rev}, newer than this version of accord: upgrade accord"
+        )
+    raise SchemaError(
+        f"the database is at migration {rev}, older than {head()}: run `accord db upgrade`"
+    )

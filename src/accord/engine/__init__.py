@@ -1,1 +1,1 @@
-"""Pure domain logic: no database, no files, no web.  Everything here is a function of its inputs."""
+"""Pure domain logic: no database, no files, no web; every result is a function of its inputs."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .framework import Framework
-from .scoring import RatingVector
+from .scoring import RatingVector, _lookups
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,11 @@ def _stats(fw: Framework, a: RatingVector, b: RatingVector, mask: np.ndarray) ->
     la, lb = a.level[pos], b.level[pos]
     gap = np.abs(la - lb)
     observed = expected = 0.0
-    scales = np.array([ix.std_scale[p] for p in pos])
-    for code in np.unique(scales):
-        sel = scales == code
-        k = len(ix.level_values[str(code)])
+    lk = _lookups(fw)
+    scales = lk.scale_id[pos]
+    for s in np.unique(scales):  # scale ids follow sorted scale codes
+        sel = scales == s
+        k = len(ix.level_values[lk.scale_codes[s]])
         ia, ib = la[sel], lb[sel]
         ns = int(sel.sum())
         weights = np.abs(np.subtract.outer(np.arange(k), np.arange(k))) / (k - 1)
@@ -64,7 +65,7 @@ def _stats(fw: Framework, a: RatingVector, b: RatingVector, mask: np.ndarray) ->
         exact=float((gap == 0).mean()),
         within_one=float((gap <= 1).mean()),
         kappa=kappa,
-        divergent=tuple(ix.codes[p] for p in pos[gap > 0]),
+        divergent=tuple(ix.codes[p] for p in pos[gap > 0].tolist()),
     )
 
 

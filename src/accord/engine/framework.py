@@ -265,9 +265,7 @@ class _Reader:
         self.problem((*path, key), f"'{key}' must be a list, not {_kind(value)}")
         return []
 
-    def text(
-        self, data: Mapping[str, Any], key: str, path: Path, *, required: bool = True
-    ) -> str:
+    def text(self, data: Mapping[str, Any], key: str, path: Path, *, required: bool = True) -> str:
         value = data.get(key)
         if value is None:
             if required:
@@ -284,9 +282,7 @@ class _Reader:
             self.problem((*path, "code"), f"code {code!r} must not contain spaces")
         return code
 
-    def number(
-        self, data: Mapping[str, Any], key: str, path: Path, default: float
-    ) -> float:
+    def number(self, data: Mapping[str, Any], key: str, path: Path, default: float) -> float:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.problem((*path, key), f"'{key}' must be a number, not {_kind(value)}")
@@ -332,9 +328,7 @@ def _kind(value: Any) -> str:
     )
 
 
-def _unique(
-    reader: _Reader, seen: dict[str, Path], code: str, path: Path, what: str
-) -> None:
+def _unique(reader: _Reader, seen: dict[str, Path], code: str, path: Path, what: str) -> None:
     if not code:
         return
     if code in seen:
@@ -361,8 +355,10 @@ def _scale(reader: _Reader, raw: Any, path: Path) -> RatingScale | None:
         ldata = reader.mapping(raw_level, lpath, "a level")
         label = reader.text(ldata, "label", lpath)
         if label == NOT_APPLICABLE:
-            reader.problem((*lpath, "label"), f"{NOT_APPLICABLE!r} is reserved; set "
-                           "'not_applicable: true' on the scale instead")
+            reader.problem(
+                (*lpath, "label"),
+                f"{NOT_APPLICABLE!r} is reserved; set 'not_applicable: true' on the scale instead",
+            )
         elif label in labels:
             reader.problem((*lpath, "label"), f"duplicate level {label!r} in scale {code!r}")
         labels[label] = lpath
@@ -370,8 +366,11 @@ def _scale(reader: _Reader, raw: Any, path: Path) -> RatingScale | None:
         if not 0.0 <= value <= 1.0:
             reader.problem((*lpath, "value"), f"level value must be between 0 and 1, not {value:g}")
         if levels and value <= levels[-1].value:
-            reader.problem((*lpath, "value"), f"levels must be listed lowest first with rising "
-                           f"values: {value:g} does not exceed {levels[-1].value:g}")
+            reader.problem(
+                (*lpath, "value"),
+                f"levels must be listed lowest first with rising "
+                f"values: {value:g} does not exceed {levels[-1].value:g}",
+            )
         description = reader.text(ldata, "description", lpath, required=False)
         levels.append(Level(label, value, description))
     if not code:
@@ -393,8 +392,10 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
     version = r.text(top, "version", ())
     rollup = top.get("rollup", "weighted_mean")
     if rollup not in ROLLUP_METHODS:
-        r.problem(("rollup",), f"unknown roll-up method {rollup!r}; use one of "
-                  + ", ".join(ROLLUP_METHODS))
+        r.problem(
+            ("rollup",),
+            f"unknown roll-up method {rollup!r}; use one of " + ", ".join(ROLLUP_METHODS),
+        )
         rollup = "weighted_mean"
 
     parties, seen_party = [], dict[str, Path]()
@@ -432,8 +433,10 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
     conditions: list[Condition] = []
     raw_conditions = r.items(top, "conditions", ())
     if not raw_conditions:
-        r.problem(("conditions",) if "conditions" in top else (),
-                  "a framework needs at least one condition")
+        r.problem(
+            ("conditions",) if "conditions" in top else (),
+            "a framework needs at least one condition",
+        )
     for ci, raw_c in enumerate(raw_conditions):
         cpath: Path = ("conditions", ci)
         c = r.mapping(raw_c, cpath, "a condition")
@@ -463,24 +466,40 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
                 scale_code = r.text(s, "scale", spath, required=False) or default_scale
                 threshold = r.text(s, "threshold", spath)
                 if not scale_code:
-                    r.problem(spath, f"standard {scode!r} names no scale and the framework "
-                              "has no 'default_scale'")
+                    r.problem(
+                        spath,
+                        f"standard {scode!r} names no scale and the framework "
+                        "has no 'default_scale'",
+                    )
                 elif scale_code not in scales:
                     r.problem((*spath, "scale"), f"unknown scale {scale_code!r}")
                 elif threshold and not scales[scale_code].accepts(threshold):
-                    r.problem((*spath, "threshold"), f"threshold {threshold!r} is not a level "
-                              f"of scale {scale_code!r} (levels: "
-                              + ", ".join(lv.label for lv in scales[scale_code].levels) + ")")
+                    r.problem(
+                        (*spath, "threshold"),
+                        f"threshold {threshold!r} is not a level "
+                        f"of scale {scale_code!r} (levels: "
+                        + ", ".join(lv.label for lv in scales[scale_code].levels)
+                        + ")",
+                    )
                 elif threshold == NOT_APPLICABLE:
                     r.problem((*spath, "threshold"), "the threshold must be a level, not N/A")
-                standards.append(Standard(
-                    code=scode, title=stitle, title_ko=stitle_ko, condition=ccode, field=fcode,
-                    scale=scale_code, threshold=threshold, weight=r.weight(s, spath),
-                    description=r.text(s, "description", spath, required=False),
-                    guidance=r.text(s, "guidance", spath, required=False),
-                ))
-            fields.append(Field(fcode, ftitle, ccode, tuple(standards), r.weight(f, fpath),
-                                ftitle_ko))
+                standards.append(
+                    Standard(
+                        code=scode,
+                        title=stitle,
+                        title_ko=stitle_ko,
+                        condition=ccode,
+                        field=fcode,
+                        scale=scale_code,
+                        threshold=threshold,
+                        weight=r.weight(s, spath),
+                        description=r.text(s, "description", spath, required=False),
+                        guidance=r.text(s, "guidance", spath, required=False),
+                    )
+                )
+            fields.append(
+                Field(fcode, ftitle, ccode, tuple(standards), r.weight(f, fpath), ftitle_ko)
+            )
         conditions.append(Condition(ccode, ctitle, tuple(fields), r.weight(c, cpath), ctitle_ko))
 
     standard_codes = {s.code for c in conditions for f in c.fields for s in f.standards}
@@ -498,15 +517,20 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
         for j, req in enumerate(raw_req):
             req = str(req)
             if req not in standard_codes:
-                r.problem((*path, "requires", j), f"stage {scode!r} names unknown standard "
-                          f"{req!r}")
+                r.problem((*path, "requires", j), f"stage {scode!r} names unknown standard {req!r}")
             elif req in requires:
                 r.problem((*path, "requires", j), f"stage {scode!r} names {req!r} twice")
             else:
                 requires.append(req)
-        stages.append(Stage(scode, r.text(st, "name", path, required=False) or scode,
-                            tuple(requires), r.date(st, "target_date", path),
-                            r.text(st, "description", path, required=False)))
+        stages.append(
+            Stage(
+                scode,
+                r.text(st, "name", path, required=False) or scode,
+                tuple(requires),
+                r.date(st, "target_date", path),
+                r.text(st, "description", path, required=False),
+            )
+        )
 
     rule = _progress_rule(r, top.get("progress_rule"))
     illustrative = top.get("illustrative", False)
@@ -519,10 +543,20 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
     if r.problems:
         return None, r.problems
     fw = Framework(
-        code=code, title=title, title_ko=title_ko, version=version, parties=tuple(parties),
-        scales=tuple(scales.values()), conditions=tuple(conditions), stages=tuple(stages),
-        bodies=tuple(bodies), target_date=target_date, rollup=rollup,
-        progress_rule=rule, illustrative=illustrative, description=description,
+        code=code,
+        title=title,
+        title_ko=title_ko,
+        version=version,
+        parties=tuple(parties),
+        scales=tuple(scales.values()),
+        conditions=tuple(conditions),
+        stages=tuple(stages),
+        bodies=tuple(bodies),
+        target_date=target_date,
+        rollup=rollup,
+        progress_rule=rule,
+        illustrative=illustrative,
+        description=description,
     )
     return fw, r.problems
 
@@ -534,8 +568,9 @@ def _progress_rule(r: _Reader, raw: Any) -> ProgressRule:
     data = r.mapping(raw, path, "'progress_rule'")
     judged_at = data.get("judged_at", "field")
     if judged_at not in ("field", "condition"):
-        r.problem((*path, "judged_at"), f"'judged_at' must be field or condition, not "
-                  f"{judged_at!r}")
+        r.problem(
+            (*path, "judged_at"), f"'judged_at' must be field or condition, not {judged_at!r}"
+        )
         judged_at = "field"
     combine = data.get("combine", "any")
     if combine not in ("any", "all"):

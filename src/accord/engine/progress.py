@@ -61,7 +61,10 @@ def describe_rule(rule: ProgressRule) -> str:
 
 
 def _judge(
-    rule: ProgressRule, before: float | None, after: float | None, newly: tuple[str, ...],
+    rule: ProgressRule,
+    before: float | None,
+    after: float | None,
+    newly: tuple[str, ...],
     compared: int,
 ) -> tuple[bool | None, tuple[str, ...]]:
     if compared == 0:
@@ -74,13 +77,19 @@ def _judge(
             delta = after - before
             ok = delta >= rule.min_score_delta - _EPS
             sign = "rose" if delta > _EPS else ("fell" if delta < -_EPS else "did not change")
-            checks.append((ok, f"score {sign} by {abs(delta):.2f} ({before:.2f} → {after:.2f}); "
-                           f"rule needs +{rule.min_score_delta:.2f}"))
+            checks.append(
+                (
+                    ok,
+                    f"score {sign} by {abs(delta):.2f} ({before:.2f} → {after:.2f}); "
+                    f"rule needs +{rule.min_score_delta:.2f}",
+                )
+            )
     if rule.min_newly_met > 0:
         ok = len(newly) >= rule.min_newly_met
         listed = f": {', '.join(newly)}" if newly else ""
-        checks.append((ok, f"{len(newly)} standard(s) newly met{listed}; rule needs "
-                       f"{rule.min_newly_met}"))
+        checks.append(
+            (ok, f"{len(newly)} standard(s) newly met{listed}; rule needs {rule.min_newly_met}")
+        )
     results = [ok for ok, _ in checks]
     verdict = any(results) if rule.combine == "any" else all(results)
     return verdict, tuple(text for _, text in checks)
@@ -112,48 +121,71 @@ def compare(fw: Framework, before: RatingVector, after: RatingVector) -> Progres
     f_new, f_lost = grouped(newly_pos, ix.std_field, nf), grouped(lost_pos, ix.std_field, nf)
     c_new, c_lost = grouped(newly_pos, std_cond, nc), grouped(lost_pos, std_cond, nc)
 
-    def node(code: str, kind: NodeKind, title: str, b: float, a: float, n: tuple[str, ...],
-             lo: tuple[str, ...], compared: int) -> NodeProgress:
+    def node(
+        code: str,
+        kind: NodeKind,
+        title: str,
+        b: float,
+        a: float,
+        n: tuple[str, ...],
+        lo: tuple[str, ...],
+        compared: int,
+    ) -> NodeProgress:
         bo, ao = (None if np.isnan(b) else float(b)), (None if np.isnan(a) else float(a))
         verdict, reasons = _judge(rule, bo, ao, n, compared)
         return NodeProgress(code, kind, title, bo, ao, n, lo, verdict, reasons)
 
     fields = tuple(
-        node(f.code, "field", f.title, fb[i], fa[i], f_new[i], f_lost[i],
-             int(f_compared[i]))
+        node(f.code, "field", f.title, fb[i], fa[i], f_new[i], f_lost[i], int(f_compared[i]))
         for i, f in enumerate(fw.fields())
     )
     conditions = tuple(
-        node(c.code, "condition", c.title, cb[i], ca[i], c_new[i], c_lost[i],
-             int(c_compared[i]))
+        node(c.code, "condition", c.title, cb[i], ca[i], c_new[i], c_lost[i], int(c_compared[i]))
         for i, c in enumerate(fw.conditions)
     )
-    plan = node(fw.code, "plan", fw.title, np.float64(pb), np.float64(pa),
-                tuple(ix.codes[p] for p in newly_pos), tuple(ix.codes[p] for p in lost_pos),
-                int(both_rated.sum()))
+    plan = node(
+        fw.code,
+        "plan",
+        fw.title,
+        np.float64(pb),
+        np.float64(pa),
+        tuple(ix.codes[p] for p in newly_pos),
+        tuple(ix.codes[p] for p in lost_pos),
+        int(both_rated.sum()),
+    )
     judged = fields if rule.judged_at == "field" else conditions
     qualifying = tuple(n.code for n in judged if n.meaningful)
     comparable = sum(1 for n in judged if n.meaningful is not None)
     meaningful = comparable > 0 and len(qualifying) >= rule.overall_share * comparable - _EPS
     return ProgressReport(
-        rule=rule, plan=plan, conditions=conditions, fields=fields, qualifying=qualifying,
-        comparable=comparable, total=len(judged), meaningful=meaningful,
+        rule=rule,
+        plan=plan,
+        conditions=conditions,
+        fields=fields,
+        qualifying=qualifying,
+        comparable=comparable,
+        total=len(judged),
+        meaningful=meaningful,
         statement=statement(rule, len(qualifying), comparable, len(judged), meaningful),
     )
 
 
-def statement(rule: ProgressRule, qualifying: int, comparable: int, total: int,
-              meaningful: bool) -> str:
+def statement(
+    rule: ProgressRule, qualifying: int, comparable: int, total: int, meaningful: bool
+) -> str:
     """The plain-language statement, e.g. 'Meaningful progress across 7 of 9 fields.'"""
+
     def noun(n: int) -> str:
         return rule.judged_at + ("s" if n != 1 else "")
 
     if comparable == 0:
         return f"Progress cannot be judged: no {rule.judged_at} was rated in both evaluations."
-    head = (f"Meaningful progress across {qualifying} of {comparable} {noun(comparable)}"
-            if meaningful else
-            f"No meaningful progress overall: {qualifying} of {comparable} {noun(comparable)} "
-            "met the rule")
+    head = (
+        f"Meaningful progress across {qualifying} of {comparable} {noun(comparable)}"
+        if meaningful
+        else f"No meaningful progress overall: {qualifying} of {comparable} {noun(comparable)} "
+        "met the rule"
+    )
     tail = f" ({describe_rule(rule)})."
     if comparable < total:
         tail += f" {total - comparable} of {total} {noun(total)} could not be compared."

@@ -8,13 +8,15 @@ every denominator; unrated standards are counted and listed, never scored as zer
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Literal
 
 import numpy as np
 
-from .framework import NOT_APPLICABLE, FloatArray, Framework, FrameworkIndex, IntArray
+from .framework import NOT_APPLICABLE, FloatArray, Framework, FrameworkIndex, IntArray, Standard
 
 UNRATED = -1
 NA = -2
@@ -34,28 +36,109 @@ class RatingVector:
         return self.level >= 0
 
 
+_BAD = -3  # in `_Lookups.level_table`: the label is not acceptable on that scale
+
+
+@dataclass(frozen=True, eq=False)
+class _Lookups:
+    """Per-framework tables for the hot paths (encode, stages, gaps, agreement), built once."""
+
+    standards: tuple[Standard, ...]  # document order
+    labels: tuple[tuple[str, ...], ...]  # per standard: the level labels of its scale
+    scale_codes: tuple[str, ...]  # sorted
+    scale_id: IntArray  # per standard: position of its scale in `scale_codes`
+    label_id: dict[str | None, int]  # any scale's label, N/A and None -> column of level_table
+    level_table: IntArray  # (scale, label column) -> level index, NA, UNRATED or _BAD
+    value_table: FloatArray  # (scale, level index) -> level value
+    stage_pos: tuple[IntArray, ...]  # per stage: positions of its required standards
+    first_stage: IntArray  # per standard: first stage requiring it, len(stages) if none
+    stage_count: IntArray  # per standard: number of stages requiring it
+    stage_blocks: tuple[tuple[str, ...], ...]  # per standard: codes of stages requiring it
+
+
+# Keyed by the framework's (cached) index, so an entry lives exactly as long as its framework.
+_LOOKUPS: weakref.WeakKeyDictionary[FrameworkIndex, _Lookups] = weakref.WeakKeyDictionary()
+
+
+def _lookups(fw: Framework) -> _Lookups:
+    ix = fw.index
+    found = _LOOKUPS.get(ix)
+    if found is None:
+        found = _LOOKUPS[ix] = _build_lookups(fw, ix)
+    return found
+
+
+def _build_lookups(fw: Framework, ix: FrameworkIndex) -> _Lookups:
+    n = len(ix.codes)
+    scale_codes = tuple(sorted(ix.level_values))
+    sid = {code: i for i, code in enumerate(scale_codes)}
+    label_id: dict[str | None, int] = {NOT_APPLICABLE: 0, None: 1}
+    for scale in fw.scales:
+        for lv in scale.levels:
+            label_id.setdefault(lv.label, len(label_id))
+    table = np.full((len(scale_codes), len(label_id) + 1), _BAD, dtype=np.int64)  # last: unknown
+    values = np.zeros((len(scale_codes), max(len(v) for v in ix.level_values.values())))
+    for scale in fw.scales:
+        row = sid[scale.code]
+        table[row, 0] = NA if scale.allows_na else _BAD
+        table[row, 1] = UNRATED
+        for i, lv in enumerate(scale.levels):
+            table[row, label_id[lv.label]] = i
+        values[row, : len(scale.levels)] = ix.level_values[scale.code]
+    labels = {s.code: tuple(lv.label for lv in s.levels) for s in fw.scales}
+    stage_pos = tuple(
+        np.array([ix.position[c] for c in stage.requires], dtype=np.int64).reshape(-1)
+        for stage in fw.stages
+    )
+    first = np.full(n, len(fw.stages), dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    blocks: list[list[str]] = [[] for _ in range(n)]
+    for i, (stage, pos) in enumerate(zip(fw.stages, stage_pos, strict=True)):
+        first[pos] = np.minimum(first[pos], i)
+        count[pos] += 1
+        for p in pos.tolist():
+            blocks[p].append(stage.code)
+    return _Lookups(
+        standards=tuple(fw.standards()),
+        labels=tuple(labels[code] for code in ix.std_scale),
+        scale_codes=scale_codes,
+        scale_id=np.array([sid[code] for code in ix.std_scale], dtype=np.int64).reshape(-1),
+        label_id=label_id,
+        level_table=table,
+        value_table=values,
+        stage_pos=stage_pos,
+        first_stage=first,
+        stage_count=count,
+        stage_blocks=tuple(tuple(b) for b in blocks),
+    )
+
+
 def encode(fw: Framework, ratings: Mapping[str, str | None]) -> RatingVector:
     """Turn {standard code: level label or N/A} into a RatingVector; ValueError on bad input."""
     ix = fw.index
     level = np.full(len(ix.codes), UNRATED, dtype=np.int64)
     value = np.full(len(ix.codes), np.nan, dtype=np.float64)
-    for code, label in ratings.items():
-        pos = ix.position.get(code)
-        if pos is None:
+    n = len(ratings)
+    if n == 0:
+        return RatingVector(level, value)
+    lk = _lookups(fw)
+    codes, labels = list(ratings.keys()), list(ratings.values())
+    pos = np.fromiter(map(ix.position.get, codes, repeat(-1, n)), dtype=np.int64, count=n)
+    col = np.fromiter(map(lk.label_id.get, labels, repeat(-1, n)), dtype=np.int64, count=n)
+    lv = lk.level_table[lk.scale_id[pos], col]
+    bad = (pos < 0) | (lv == _BAD)
+    if bad.any():  # report the first bad rating in mapping order
+        k = int(np.argmax(bad))
+        code, label = codes[k], labels[k]
+        if pos[k] < 0:
             raise ValueError(f"unknown standard {code!r}")
-        if label is None:
-            continue
-        scale = ix.std_scale[pos]
+        scale = ix.std_scale[int(pos[k])]
         if label == NOT_APPLICABLE:
-            if not fw.scale(scale).allows_na:
-                raise ValueError(f"{code}: scale {scale!r} does not allow N/A")
-            level[pos] = NA
-            continue
-        i = ix.level_lookup[scale].get(label)
-        if i is None:
-            raise ValueError(f"{code}: {label!r} is not a level of scale {scale!r}")
-        level[pos] = i
-        value[pos] = ix.level_values[scale][i]
+            raise ValueError(f"{code}: scale {scale!r} does not allow N/A")
+        raise ValueError(f"{code}: {label!r} is not a level of scale {scale!r}")
+    level[pos] = lv
+    rated = pos[lv >= 0]
+    value[rated] = lk.value_table[lk.scale_id[rated], lv[lv >= 0]]
     return RatingVector(level, value)
 
 
@@ -176,13 +259,11 @@ def rollup(fw: Framework, vec: RatingVector) -> Rollup:
         method=fw.rollup,
         plan=NodeScore(fw.code, "plan", fw.title, _opt(p_score), counts(c_counts.sum(axis=0))),
         conditions=tuple(
-            NodeScore(c.code, "condition", c.title, _opt(c_score[i]), counts(c_counts[i]),
-                      fw.code)
+            NodeScore(c.code, "condition", c.title, _opt(c_score[i]), counts(c_counts[i]), fw.code)
             for i, c in enumerate(fw.conditions)
         ),
         fields=tuple(
-            NodeScore(f.code, "field", f.title, _opt(f_score[i]), counts(f_counts[i]),
-                      f.condition)
+            NodeScore(f.code, "field", f.title, _opt(f_score[i]), counts(f_counts[i]), f.condition)
             for i, f in enumerate(fields)
         ),
         unrated=tuple(ix.codes[i] for i in np.flatnonzero(vec.level == UNRATED)),
@@ -218,36 +299,34 @@ class StageReadiness:
         return not self.blocking
 
 
-def _level_label(fw: Framework, pos: int, level: int) -> str | None:
-    if level == UNRATED:
-        return None
-    if level == NA:
-        return NOT_APPLICABLE
-    return fw.scale(fw.index.std_scale[pos]).levels[level].label
-
-
 def stage_readiness(fw: Framework, vec: RatingVector) -> tuple[StageReadiness, ...]:
     """For every stage: required standards met, share met, and what blocks it."""
     ix = fw.index
+    lk = _lookups(fw)
     met = met_mask(ix, vec)
-    out = []
-    for stage in fw.stages:
-        pos = np.array([ix.position[c] for c in stage.requires], dtype=np.int64)
-        lv = vec.level[pos]
-        blocking = tuple(
-            Blocker(
-                code=ix.codes[p],
-                reason="not rated" if vec.level[p] == UNRATED else "below threshold",
-                level=_level_label(fw, int(p), int(vec.level[p])),
-                threshold=fw.standards_by_code[ix.codes[p]].threshold,
-            )
-            for p in pos[~met[pos] & (lv != NA)]
+    na = vec.level == NA
+    unmet = ~met & ~na
+    # one Blocker per unmet standard that any stage requires, shared by the stages requiring it
+    need = np.flatnonzero(unmet & (lk.stage_count > 0))
+    codes, labels, stds = ix.codes, lk.labels, lk.standards
+    made = {
+        p: Blocker(codes[p], "not rated", None, stds[p].threshold)
+        if level == UNRATED
+        else Blocker(codes[p], "below threshold", labels[p][level], stds[p].threshold)
+        for p, level in zip(need.tolist(), vec.level[need].tolist(), strict=True)
+    }
+    return tuple(
+        StageReadiness(
+            stage.code,
+            stage.name,
+            stage.target_date,
+            len(pos),
+            int(met[pos].sum()),
+            int(na[pos].sum()),
+            tuple(map(made.__getitem__, pos[unmet[pos]].tolist())),
         )
-        out.append(StageReadiness(
-            stage.code, stage.name, stage.target_date, len(pos), int(met[pos].sum()),
-            int((lv == NA).sum()), blocking,
-        ))
-    return tuple(out)
+        for stage, pos in zip(fw.stages, lk.stage_pos, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -273,37 +352,34 @@ def gaps(fw: Framework, vec: RatingVector) -> tuple[Gap, ...]:
     below = np.flatnonzero((vec.level >= 0) & (vec.level < ix.threshold_index))
     if below.size == 0:
         return ()
-    membership = _stage_membership(fw)  # (stages, standards)
-    blocked = membership[:, below]
-    n_stages = len(fw.stages)
-    first = np.where(blocked.any(axis=0), blocked.argmax(axis=0), n_stages)
+    lk = _lookups(fw)
     distance = ix.threshold_value[below] - vec.value[below]
-    order = np.lexsort((below, -ix.std_weight[below], -distance, -blocked.sum(axis=0), first))
-    stage_codes = [s.code for s in fw.stages]
-    out = []
-    for k in order:
-        p = int(below[k])
-        std = fw.standards_by_code[ix.codes[p]]
-        out.append(Gap(
-            code=std.code, title=std.title, condition=std.condition, field=std.field,
-            level=fw.scale(std.scale).levels[int(vec.level[p])].label, threshold=std.threshold,
-            levels_short=int(ix.threshold_index[p] - vec.level[p]), distance=float(distance[k]),
-            blocks=tuple(stage_codes[s] for s in np.flatnonzero(blocked[:, k])),
-        ))
-    return tuple(out)
-
-
-_MEMBERSHIP: dict[int, np.ndarray] = {}
-
-
-def _stage_membership(fw: Framework) -> np.ndarray:
-    key = id(fw.index)
-    m = _MEMBERSHIP.get(key)
-    if m is None:
-        m = np.zeros((len(fw.stages), len(fw.index.codes)), dtype=bool)
-        for i, stage in enumerate(fw.stages):
-            m[i, [fw.index.position[c] for c in stage.requires]] = True
-        if len(_MEMBERSHIP) > 64:
-            _MEMBERSHIP.clear()
-        _MEMBERSHIP[key] = m
-    return m
+    order = np.lexsort(
+        (below, -ix.std_weight[below], -distance, -lk.stage_count[below], lk.first_stage[below])
+    )
+    ranked = below[order]
+    level = vec.level[ranked]
+    stds, labels, blocks = lk.standards, lk.labels, lk.stage_blocks
+    return tuple(
+        [
+            Gap(
+                std.code,
+                std.title,
+                std.condition,
+                std.field,
+                labels[p][lv],
+                std.threshold,
+                short,
+                dist,
+                blocks[p],
+            )
+            for p, lv, short, dist in zip(
+                ranked.tolist(),
+                level.tolist(),
+                (ix.threshold_index[ranked] - level).tolist(),
+                distance[order].tolist(),
+                strict=True,
+            )
+            for std in (stds[p],)
+        ]
+    )

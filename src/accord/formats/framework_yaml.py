@@ -58,8 +58,12 @@ class Parsed:
     duplicates: list[tuple[Path, tuple[int, int]]]  # repeated mapping keys
 
 
-def _walk(node: yaml.Node, path: Path, marks: dict[Path, tuple[int, int]],
-          dups: list[tuple[Path, tuple[int, int]]]) -> None:
+def _walk(
+    node: yaml.Node,
+    path: Path,
+    marks: dict[Path, tuple[int, int]],
+    dups: list[tuple[Path, tuple[int, int]]],
+) -> None:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -80,7 +84,7 @@ def parse(text: str, source: str = "<string>") -> Parsed:
     """Parse YAML text keeping positions; FrameworkError on malformed YAML."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -111,8 +115,20 @@ def _position(parsed: Parsed, path: Path) -> tuple[int, int]:
 
 def _schema_message(err: jsonschema.ValidationError) -> str:
     where = ".".join(str(p) for p in err.absolute_path)
-    if err.validator in ("type", "enum", "pattern", "format", "minimum", "exclusiveMinimum",
-                         "maximum", "minLength") and where:
+    if (
+        err.validator
+        in (
+            "type",
+            "enum",
+            "pattern",
+            "format",
+            "minimum",
+            "exclusiveMinimum",
+            "maximum",
+            "minLength",
+        )
+        and where
+    ):
         return f"'{where}': {err.message}"
     return err.message
 
@@ -148,9 +164,13 @@ def validate(text: str, source: str = "<string>") -> tuple[Framework | None, lis
             allowed = err.schema.get("properties", {})
             for key in err.instance:
                 if key not in allowed:
-                    out.append(Diagnostic(
-                        source, *_position(parsed, (*path, key)),
-                        f"unknown key '{key}' (allowed here: {', '.join(allowed)})"))
+                    out.append(
+                        Diagnostic(
+                            source,
+                            *_position(parsed, (*path, key)),
+                            f"unknown key '{key}' (allowed here: {', '.join(allowed)})",
+                        )
+                    )
             continue
         out.append(Diagnostic(source, *_position(parsed, path), _schema_message(err)))
     out.sort(key=lambda d: (d.line, d.column))

@@ -6,6 +6,12 @@ from .framework import FrameworkVersion, Standard
 from .plan import Party, Plan
 
 __all__ = [
-    "Base", "Evaluation", "FrameworkVersion", "JointRating", "Party", "PartyRating", "Plan",
+    "Base",
+    "Evaluation",
+    "FrameworkVersion",
+    "JointRating",
+    "Party",
+    "PartyRating",
+    "Plan",
     "Standard",
 ]

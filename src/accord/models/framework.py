@@ -25,7 +25,8 @@ class FrameworkVersion(Timestamped, Base):
 
     plan: Mapped[Plan] = relationship()
     standards: Mapped[list[Standard]] = relationship(
-        back_populates="framework_version", order_by="Standard.position",
+        back_populates="framework_version",
+        order_by="Standard.position",
         cascade="all, delete-orphan",
     )
 

@@ -23,10 +23,13 @@ Ratings = dict[str, str]
 
 def list_evaluations(*, session: Session, plan: Plan) -> list[Evaluation]:
     """The plan's evaluations, oldest first."""
-    return list(session.scalars(
-        select(Evaluation).where(Evaluation.plan_id == plan.id)
-        .order_by(Evaluation.held_on, Evaluation.id)
-    ))
+    return list(
+        session.scalars(
+            select(Evaluation)
+            .where(Evaluation.plan_id == plan.id)
+            .order_by(Evaluation.held_on, Evaluation.id)
+        )
+    )
 
 
 def get_evaluation(*, session: Session, plan: Plan, code: str) -> Evaluation:
@@ -71,7 +74,8 @@ def party_ratings(
 def encode_compatible(fw: Framework, ratings: Mapping[str, str]) -> RatingVector:
     """Encode ratings made on another framework version: what this version lacks is unrated."""
     keep = {
-        code: level for code, level in ratings.items()
+        code: level
+        for code, level in ratings.items()
         if code in fw.standards_by_code
         and fw.scale(fw.standards_by_code[code].scale).accepts(level)
     }
@@ -89,9 +93,7 @@ class SummaryView:
     party_rated: dict[str, int]
 
 
-def summarize_evaluation(
-    *, session: Session, plan: Plan, code: str | None = None
-) -> SummaryView:
+def summarize_evaluation(*, session: Session, plan: Plan, code: str | None = None) -> SummaryView:
     """The engine's summary of one evaluation (default: the latest with joint ratings).
 
     Progress is measured against the latest earlier evaluation that has joint ratings.
@@ -104,9 +106,10 @@ def summarize_evaluation(
         with_joint = [e for e in evaluations if joint.get(e.id)]
         current = with_joint[-1] if with_joint else evaluations[-1]
     else:
-        current = next((e for e in evaluations if e.code == code), None)
-        if current is None:
+        named = [e for e in evaluations if e.code == code]
+        if not named:
             raise NotFound(f"plan {plan.code!r} has no evaluation {code!r}")
+        current = named[0]
     earlier = [e for e in evaluations[: evaluations.index(current)] if joint.get(e.id)]
     previous = earlier[-1] if earlier else None
     fw = framework_of(current.framework_version)
@@ -118,7 +121,11 @@ def summarize_evaluation(
         parties={p: encode(fw, r) for p, r in parties.items()},
     )
     return SummaryView(
-        plan=plan, evaluation=current, previous=previous, framework=fw, summary=summary,
+        plan=plan,
+        evaluation=current,
+        previous=previous,
+        framework=fw,
+        summary=summary,
         joint_rated=len(joint.get(current.id, {})),
         party_rated={p: len(r) for p, r in parties.items()},
     )
@@ -142,13 +149,12 @@ def plan_history(*, session: Session, plan: Plan) -> list[HistoryPoint]:
     return out
 
 
-def compare_evaluations(
-    *, session: Session, plan: Plan, before: str, after: str
-) -> ProgressReport:
+def compare_evaluations(*, session: Session, plan: Plan, before: str, after: str) -> ProgressReport:
     """Progress from evaluation `before` to evaluation `after`, on `after`'s framework."""
     ev_b = get_evaluation(session=session, plan=plan, code=before)
     ev_a = get_evaluation(session=session, plan=plan, code=after)
     joint = joint_ratings(session=session, evaluation_ids=[ev_b.id, ev_a.id])
     fw = framework_of(ev_a.framework_version)
-    return compare(fw, encode_compatible(fw, joint.get(ev_b.id, {})),
-                   encode(fw, joint.get(ev_a.id, {})))
+    return compare(
+        fw, encode_compatible(fw, joint.get(ev_b.id, {})), encode(fw, joint.get(ev_a.id, {}))
+    )

@@ -17,7 +17,9 @@ from . import Conflict, Invalid
 from .frameworks import current_version, framework_of
 from .plans import create_plan
 
-EXAMPLES = {"opcon": "ROK–US wartime OPCON transition (COTP), with an illustrative 2019–2026 history"}
+EXAMPLES = {
+    "opcon": "ROK–US wartime OPCON transition (COTP), with an illustrative 2019–2026 history"
+}
 
 
 def example_text(name: str, file: str) -> str:
@@ -42,9 +44,12 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
     if version is None:
         raise Conflict(f"plan {plan.code!r} has no agreed framework version")
     fw = framework_of(version)
-    standards = dict(session.execute(
-        select(Standard.code, Standard.id).where(Standard.framework_version_id == version.id)
-    ).tuples().all())
+    standards = {
+        code: std_id
+        for code, std_id in session.execute(
+            select(Standard.code, Standard.id).where(Standard.framework_version_id == version.id)
+        )
+    }
     parties = {p.code: p.id for p in session.scalars(select(Party).where(Party.plan_id == plan.id))}
     order = data.get("parties", [])
     unknown = [p for p in order if p not in parties]
@@ -56,12 +61,18 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
         where = f"{source}: evaluations[{i}]"
         kind, status = raw.get("kind", "annual"), raw.get("status", "concluded")
         if kind not in EVALUATION_KINDS or status not in EVALUATION_STATUSES:
-            raise Invalid(f"{where}: kind must be one of {EVALUATION_KINDS} and status one of "
-                          f"{EVALUATION_STATUSES}")
+            raise Invalid(
+                f"{where}: kind must be one of {EVALUATION_KINDS} and status one of "
+                f"{EVALUATION_STATUSES}"
+            )
         held_on = raw["held_on"]
         ev = Evaluation(
-            plan=plan, framework_version=version, code=str(raw["code"]),
-            label=str(raw.get("label", raw["code"])), kind=kind, status=status,
+            plan=plan,
+            framework_version=version,
+            code=str(raw["code"]),
+            label=str(raw.get("label", raw["code"])),
+            kind=kind,
+            status=status,
             held_on=held_on if isinstance(held_on, dt.date) else dt.date.fromisoformat(held_on),
             illustrative=illustrative,
         )
@@ -75,25 +86,37 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
             if std is None:
                 raise Invalid(f"{where}: unknown standard {code!r}")
             if len(levels) != len(order) + 1:
-                raise Invalid(f"{where}: {code}: expected {len(order) + 1} levels "
-                              f"({', '.join(order)}, joint)")
+                raise Invalid(
+                    f"{where}: {code}: expected {len(order) + 1} levels ({', '.join(order)}, joint)"
+                )
             for level in levels:
                 if level is not None and not fw.scale(std.scale).accepts(str(level)):
-                    raise Invalid(f"{where}: {code}: {level!r} is not a level of scale "
-                                  f"{std.scale!r}")
+                    raise Invalid(
+                        f"{where}: {code}: {level!r} is not a level of scale {std.scale!r}"
+                    )
             for party, level in zip(order, levels[:-1], strict=True):
                 if level is not None:
-                    party_rows.append({"evaluation_id": ev.id, "party_id": parties[party],
-                                       "standard_id": standards[code], "level": str(level),
-                                       "rationale": ""})
+                    party_rows.append(
+                        {
+                            "evaluation_id": ev.id,
+                            "party_id": parties[party],
+                            "standard_id": standards[code],
+                            "level": str(level),
+                            "rationale": "",
+                        }
+                    )
             if levels[-1] is not None:
-                joint_rows.append({"evaluation_id": ev.id, "standard_id": standards[code],
-                                   "level": str(levels[-1]),
-                                   "rationale": str(rationales.get(code, ""))})
+                joint_rows.append(
+                    {
+                        "evaluation_id": ev.id,
+                        "standard_id": standards[code],
+                        "level": str(levels[-1]),
+                        "rationale": str(rationales.get(code, "")),
+                    }
+                )
         if party_rows:
             session.execute(insert(PartyRating), party_rows)
         if joint_rows:
             session.execute(insert(JointRating), joint_rows)
         created.append(ev)
     return created
-

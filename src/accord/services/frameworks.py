@@ -28,13 +28,22 @@ def import_version(
     if taken is not None:
         raise Conflict(f"plan {plan.code!r} already has framework version {fw.version!r}")
     version = FrameworkVersion(
-        plan=plan, version=fw.version, status=status, source_yaml=text,
+        plan=plan,
+        version=fw.version,
+        status=status,
+        source_yaml=text,
         content_hash=framework_yaml.content_hash(text),
     )
     version.standards = [
         Standard(
-            code=s.code, condition_code=s.condition, field_code=s.field, title=s.title,
-            scale_code=s.scale, threshold=s.threshold, weight=s.weight, position=i,
+            code=s.code,
+            condition_code=s.condition,
+            field_code=s.field,
+            title=s.title,
+            scale_code=s.scale,
+            threshold=s.threshold,
+            weight=s.weight,
+            position=i,
         )
         for i, s in enumerate(fw.standards())
     ]

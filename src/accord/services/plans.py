@@ -19,7 +19,10 @@ def create_plan(*, session: Session, text: str, source: str, code: str | None = 
     if session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
         raise Conflict(f"a plan with code {code!r} already exists")
     plan = Plan(
-        code=code, title=fw.title, description=fw.description, target_date=fw.target_date,
+        code=code,
+        title=fw.title,
+        description=fw.description,
+        target_date=fw.target_date,
         illustrative=fw.illustrative,
         parties=[Party(code=p.code, name=p.name, position=i) for i, p in enumerate(fw.parties)],
     )
@@ -51,5 +54,4 @@ def default_plan(*, session: Session, code: str | None = None) -> Plan:
         return plans[0]
     if not plans:
         raise NotFound("there is no plan yet: run `accord example opcon` or create one")
-    raise NotFound("several plans exist; name one with --plan: "
-                   + ", ".join(p.code for p in plans))
+    raise NotFound("several plans exist; name one with --plan: " + ", ".join(p.code for p in plans))

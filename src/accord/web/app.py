@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +39,22 @@ SECURITY_HEADERS = {
 
 def create_app(settings: Settings) -> FastAPI:
     """The accord web application and API on the database `settings` names."""
-    app = FastAPI(
-        title="accord", version=__version__,
-        description="Conditions-based transitions: joint evaluations against agreed standards.",
-        docs_url="/api/docs", openapi_url="/api/v1/openapi.json", redoc_url=None,
-    )
     engine = make_engine(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="accord",
+        version=__version__,
+        description="Conditions-based transitions: joint evaluations against agreed standards.",
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
@@ -94,9 +106,5 @@ def create_app(settings: Settings) -> FastAPI:
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         return error(request, 422, problems)
-
-    @app.on_event("shutdown")
-    def dispose() -> None:
-        engine.dispose()
 
     return app

@@ -18,11 +18,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorPublic
 
 def plan_document(plan: Any) -> dict[str, Any]:
     """The public face of a plan."""
-    return {"code": plan.code, "uid": plan.uid, "title": plan.title,
-            "description": plan.description,
-            "target_date": plan.target_date.isoformat() if plan.target_date else None,
-            "illustrative": plan.illustrative,
-            "parties": [{"code": p.code, "name": p.name} for p in plan.parties]}
+    return {
+        "code": plan.code,
+        "uid": plan.uid,
+        "title": plan.title,
+        "description": plan.description,
+        "target_date": plan.target_date.isoformat() if plan.target_date else None,
+        "illustrative": plan.illustrative,
+        "parties": [{"code": p.code, "name": p.name} for p in plan.parties],
+    }
 
 
 @router.get("/plans", response_model=list[schemas.PlanPublic])
@@ -37,20 +41,24 @@ def get_plan(plan: str, session: Session = Depends(get_session)) -> dict[str, An
     return plan_document(plans.get_plan(session=session, code=plan))
 
 
-@router.get("/plans/{plan}/evaluations", response_model=list[schemas.EvaluationPublic],
-            responses=NOT_FOUND)
+@router.get(
+    "/plans/{plan}/evaluations", response_model=list[schemas.EvaluationPublic], responses=NOT_FOUND
+)
 def list_evaluations(plan: str, session: Session = Depends(get_session)) -> list[dict[str, Any]]:
     """The plan's evaluations, oldest first."""
     the_plan = plans.get_plan(session=session, code=plan)
-    return [documents.evaluation_document(e)
-            for e in evaluations.list_evaluations(session=session, plan=the_plan)]
+    return [
+        documents.evaluation_document(e)
+        for e in evaluations.list_evaluations(session=session, plan=the_plan)
+    ]
 
 
 @router.get("/plans/{plan}/summary", response_model=schemas.SummaryPublic, responses=NOT_FOUND)
 def summary(
     plan: str,
-    evaluation: str | None = Query(None, description="Evaluation code; default: the latest "
-                                   "evaluation with joint ratings."),
+    evaluation: str | None = Query(
+        None, description="Evaluation code; default: the latest evaluation with joint ratings."
+    ),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
     """The dashboard's figures for one evaluation: roll-up, stages, gaps, progress, agreement."""
@@ -64,6 +72,9 @@ def history(plan: str, session: Session = Depends(get_session)) -> dict[str, Any
     """Plan and condition scores of every evaluation with joint ratings, oldest first."""
     the_plan = plans.get_plan(session=session, code=plan)
     points = evaluations.plan_history(session=session, plan=the_plan)
-    return {"plan": the_plan.code, "illustrative": the_plan.illustrative,
-            "notice": documents.ILLUSTRATIVE_NOTICE if the_plan.illustrative else None,
-            "points": documents.history_document(points)}
+    return {
+        "plan": the_plan.code,
+        "illustrative": the_plan.illustrative,
+        "notice": documents.ILLUSTRATIVE_NOTICE if the_plan.illustrative else None,
+        "points": documents.history_document(points),
+    }

@@ -1,4 +1,4 @@
-"""HTML pages: the plan list and the plan dashboard (its JSON twin is /api/v1/plans/{plan}/summary)."""
+"""HTML pages: the plan list and the plan dashboard (JSON twin: /api/v1/plans/{plan}/summary)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from accord.reports import charts
@@ -16,16 +17,20 @@ from ..deps import get_session
 router = APIRouter(include_in_schema=False)
 
 
+def _templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
 @router.get("/")
 def home(request: Request, session: Session = Depends(get_session)) -> Response:
     """The only plan's dashboard, or the list of plans."""
     all_plans = plans.list_plans(session=session)
     if len(all_plans) == 1:
-        return RedirectResponse(request.url_for("dashboard", plan=all_plans[0].code),
-                                status_code=303)
-    return request.app.state.templates.TemplateResponse(
-        request, "plans/index.html", {"plans": all_plans}
-    )
+        return RedirectResponse(
+            request.url_for("dashboard", plan=all_plans[0].code), status_code=303
+        )
+    return _templates(request).TemplateResponse(request, "plans/index.html", {"plans": all_plans})
 
 
 @router.get("/plans/{plan}", name="dashboard")
@@ -45,11 +50,15 @@ def dashboard(
     history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
     titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
     spec = charts.condition_scores(history, titles, illustrative=the_plan.illustrative)
-    return request.app.state.templates.TemplateResponse(request, "plans/dashboard.html", {
-        "plan": the_plan,
-        "evaluations": all_evaluations,
-        "doc": doc,
-        "history": history,
-        "chart_json": json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c"),
-        "notice": documents.ILLUSTRATIVE_NOTICE if the_plan.illustrative else None,
-    })
+    return _templates(request).TemplateResponse(
+        request,
+        "plans/dashboard.html",
+        {
+            "plan": the_plan,
+            "evaluations": all_evaluations,
+            "doc": doc,
+            "history": history,
+            "chart_json": json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c"),
+            "notice": documents.ILLUSTRATIVE_NOTICE if the_plan.illustrative else None,
+        },
+    )

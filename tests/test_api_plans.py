@@ -1,0 +1,84 @@
+"""The JSON API: plans, evaluations, summary and history; errors are 4xx with a message."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from accord.models import Plan
+
+
+def test_summary_is_the_dashboard_twin(client: TestClient, opcon: Plan) -> None:
+    r = client.get(f"/api/v1/plans/{opcon.code}/summary")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["evaluation"]["code"] == "2025"  # latest with joint ratings, not the open 2026
+    assert doc["notice"] == "ILLUSTRATIVE — NOT AN ACTUAL ASSESSMENT"
+    assert doc["progress"]["statement"].startswith("Meaningful progress across 7 of 9 fields")
+    assert set(doc["progress"]["qualifying"]) == {
+        n["code"] for n in doc["progress"]["basis"] if n["meaningful"]}
+    foc = next(s for s in doc["stages"] if s["code"] == "FOC")
+    assert not foc["ready"] and [b["code"] for b in foc["blocking"]] == ["C1.1.2", "C1.1.3"]
+    (pair,) = doc["agreement"]
+    assert pair["parties"] == ["ROK", "US"] and pair["overall"]["compared"] == 26
+    assert sum(len(c["fields"]) for c in doc["conditions"]) == 9
+    assert doc["gaps"][0]["blocks"] == ["FOC", "FMC"]
+    assert doc["plan_score"]["counts"]["total"] == 26
+
+
+def test_summary_of_the_open_evaluation_is_unrated_not_zero(client: TestClient,
+                                                            opcon: Plan) -> None:
+    doc = client.get(f"/api/v1/plans/{opcon.code}/summary", params={"evaluation": "2026"}).json()
+    assert doc["evaluation"]["status"] == "open"
+    assert doc["plan_score"]["score"] is None
+    assert doc["plan_score"]["counts"]["not_rated"] == 26
+    assert len(doc["unrated"]) == 26
+    assert doc["progress"]["comparable"] == 0
+    assert all(not s["ready"] and all(b["reason"] == "not rated" for b in s["blocking"])
+               for s in doc["stages"])
+
+
+def test_history_lists_condition_scores_by_year(client: TestClient, opcon: Plan) -> None:
+    doc = client.get(f"/api/v1/plans/{opcon.code}/history").json()
+    assert doc["illustrative"] is True
+    assert [p["evaluation"] for p in doc["points"]] == [str(y) for y in range(2019, 2026)]
+    assert all(set(p["conditions"]) == {"C1", "C2", "C3"} for p in doc["points"])
+    c1 = [p["conditions"]["C1"] for p in doc["points"]]
+    assert c1[-1] > c1[0]
+
+
+def test_plans_and_evaluations(client: TestClient, opcon: Plan) -> None:
+    plans = client.get("/api/v1/plans").json()
+    assert [p["code"] for p in plans] == [opcon.code]
+    assert [p["code"] for p in plans[0]["parties"]] == ["ROK", "US"]
+    evs = client.get(f"/api/v1/plans/{opcon.code}/evaluations").json()
+    assert [e["status"] for e in evs][-2:] == ["concluded", "open"]
+
+
+def test_unknown_things_are_404_with_a_message(client: TestClient, opcon: Plan) -> None:
+    r = client.get("/api/v1/plans/nope/summary")
+    assert r.status_code == 404 and r.json() == {"detail": "no plan 'nope'"}
+    r = client.get(f"/api/v1/plans/{opcon.code}/summary", params={"evaluation": "1999"})
+    assert r.status_code == 404 and "no evaluation '1999'" in r.json()["detail"]
+    assert client.get("/api/v1/nothing").status_code == 404
+
+
+def test_plan_without_evaluations_is_404_not_500(client: TestClient, factory) -> None:  # type: ignore[no-untyped-def]
+    from accord.db import transaction
+    from accord.services import plans
+    from accord.services.examples import example_text
+
+    with transaction(factory) as s:
+        plans.create_plan(session=s, text=example_text("opcon", "framework.yaml"),
+                          source="f.yaml", code="bare")
+    r = client.get("/api/v1/plans/bare/summary")
+    assert r.status_code == 404 and "no evaluations yet" in r.json()["detail"]
+
+
+def test_openapi_document_and_security_headers(client: TestClient) -> None:
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    assert "/api/v1/plans/{plan}/summary" in r.json()["paths"]
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,57 @@
+"""The dashboard page (server-rendered HTML) and its empty and error states."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+from accord.models import Plan
+
+
+def test_home_redirects_to_the_only_plan(client: TestClient, opcon: Plan) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith(f"/plans/{opcon.code}")
+
+
+def test_home_without_plans_explains_how_to_start(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and "No plan yet" in r.text and "accord example opcon" in r.text
+
+
+def test_dashboard_shows_statement_stages_agreement_and_notice(client: TestClient,
+                                                               opcon: Plan) -> None:
+    html = client.get(f"/plans/{opcon.code}").text
+    assert "ILLUSTRATIVE — NOT AN ACTUAL ASSESSMENT" in html
+    assert re.search(r'id="statement">Meaningful progress across 7 of 9 fields', html)
+    assert 'href="#progress-basis"' in html and 'id="progress-basis"' in html
+    for stage in ("IOC", "FOC", "FMC"):
+        assert f"<strong>{stage}</strong>" in html
+    assert "Party agreement" in html and "ROK and US" in html
+    assert "Δ since 2024" in html
+    spec = json.loads(re.search(r'id="condition-chart-spec">(.*?)</script>', html, re.S)[1])
+    assert spec["mark"]["type"] == "line"
+    assert {v["condition"] for v in spec["data"]["values"]} == {"C1", "C2", "C3"}
+    assert "Illustrative" in spec["title"]["subtitle"]
+
+
+def test_dashboard_of_another_year_and_of_the_open_evaluation(client: TestClient,
+                                                               opcon: Plan) -> None:
+    html = client.get(f"/plans/{opcon.code}", params={"evaluation": "2024"}).text
+    assert "No meaningful progress overall" in html
+    html = client.get(f"/plans/{opcon.code}", params={"evaluation": "2026"}).text
+    assert "Not yet rated jointly" in html and "26 standards to rate" in html
+
+
+def test_missing_plan_is_an_html_404(client: TestClient) -> None:
+    r = client.get("/plans/nope")
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+    assert "no plan &#39;nope&#39;" in r.text or "no plan 'nope'" in r.text
+
+
+def test_vendored_scripts_are_served(client: TestClient) -> None:
+    for path in ("vega/vega.min.js", "vega-lite/vega-lite.min.js",
+                 "vega-embed/vega-embed.min.js"):
+        r = client.get(f"/static/vendor/{path}")
+        assert r.status_code == 200 and len(r.content) > 10_000
