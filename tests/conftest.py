@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from accord import schema
@@ -24,6 +25,10 @@ PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 
 
 def _reset_postgres(url: str) -> None:
+    # the suite empties the database it is given: refuse anything not named as a test database
+    name = make_url(url).database or ""
+    if "test" not in name:
+        raise pytest.UsageError(f"ACCORD_TEST_DATABASE_URL must name a test database, not {name!r}")
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -85,8 +90,7 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url,
-                    secret_key="test-secret")
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
 
 
 @pytest.fixture

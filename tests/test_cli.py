@@ -111,3 +111,31 @@ def test_db_upgrade_is_idempotent(env: dict[str, str]) -> None:
 
     result = run(env, "db", "upgrade")
     assert result.exit_code == 0 and schema.head() in result.output
+
+
+def test_plan_create_and_list(env: dict[str, str], tmp_path: Path) -> None:
+    from accord.services.examples import example_text
+
+    source = tmp_path / "plan.yaml"
+    source.write_text(example_text("opcon", "framework.yaml"))
+    result = run(env, "plan", "create", str(source), "--code", "mine")
+    assert result.exit_code == 0, result.output
+    assert "created plan mine" in result.output and "parties ROK, US" in result.output
+    listed = run(env, "plan", "list")
+    assert "mine" in listed.output and "illustrative" in listed.output
+    again = run(env, "plan", "create", str(source), "--code", "mine")
+    assert again.exit_code == 1 and "already exists" in again.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(example_text("opcon", "framework.yaml").replace("threshold: Substantial",
+                                                                      "threshold: Huge", 1))
+    result = run(env, "plan", "create", str(broken), "--code", "other")
+    assert result.exit_code == 1 and "threshold 'Huge' is not a level" in result.output
+    assert "other" not in run(env, "plan", "list").output  # nothing half-written
+
+
+def test_unreachable_database_is_a_message(tmp_path: Path) -> None:
+    env = {"ACCORD_DATABASE_URL": "postgresql+psycopg://nobody:secret@127.0.0.1:9/none",
+           "ACCORD_DATA_DIR": str(tmp_path / "ws"), "COLUMNS": "200"}
+    result = run(env, "init")
+    assert result.exit_code == 1 and "cannot use the database" in result.output
+    assert "secret" not in result.output and "Traceback" not in result.output

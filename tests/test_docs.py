@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 
 from accord.cli import app
@@ -14,10 +14,12 @@ from accord.config import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _commands(group: click.Command, prefix: str = "accord") -> dict[str, click.Command]:
-    out: dict[str, click.Command] = {}
-    if isinstance(group, click.Group):
-        for name, cmd in group.commands.items():
+def _commands(group: Any, prefix: str = "accord") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    # Typer may bundle its own copy of click, so look at the shape rather than the class
+    subcommands = getattr(group, "commands", None)
+    if subcommands:
+        for name, cmd in subcommands.items():
             out.update(_commands(cmd, f"{prefix} {name}"))
     else:
         out[prefix] = group
@@ -38,7 +40,7 @@ def test_every_cli_command_and_option_is_documented() -> None:
     for path, cmd in commands.items():
         for param in cmd.params:
             names = [o for o in getattr(param, "opts", []) if o.startswith("--")]
-            if isinstance(param, click.Argument):
+            if type(param).__name__ == "Argument":
                 names = [param.name.upper()] if param.name else []
             for name in names:
                 assert name in sections[path], f"docs/cli.md: `{path}` does not mention {name}"

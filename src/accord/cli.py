@@ -12,6 +12,8 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from accord import schema
@@ -27,8 +29,12 @@ app = typer.Typer(
 )
 example_app = typer.Typer(help="Load a bundled example plan.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Plans: create one from a framework file, list them.", no_args_is_help=True
+)
 app.add_typer(example_app, name="example")
 app.add_typer(db_app, name="db")
+app.add_typer(plan_app, name="plan")
 
 out = Console()
 err = Console(stderr=True)
@@ -50,10 +56,24 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _shown(url: str) -> str:
+    """A database URL fit to print: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @contextmanager
 def _session(settings: Settings, *, initialise: bool = False) -> Iterator[Session]:
     """A committed-on-success session on the workspace database, with errors as messages."""
-    engine = make_engine(settings.resolved_database_url())
+    url = settings.resolved_database_url()
+    parsed = make_url(url)
+    if (
+        not initialise
+        and parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).exists()
+    ):
+        raise _fail(f"no accord database at {parsed.database}: run `accord init` first")
+    engine = make_engine(url)
     try:
         if initialise:
             schema.upgrade(engine)
@@ -66,8 +86,10 @@ def _session(settings: Settings, *, initialise: bool = False) -> Iterator[Sessio
         raise _fail(str(exc)) from None
     except framework_yaml.FrameworkError as exc:
         for d in exc.diagnostics:
-            err.print(str(d), highlight=False)
+            err.print(str(d), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except OperationalError as exc:
+        raise _fail(f"cannot use the database {_shown(url)}: {exc.orig}") from None
     finally:
         engine.dispose()
 
@@ -81,7 +103,7 @@ def init(data_dir: Path | None = DataDir) -> None:
         pass
     out.print(
         f"workspace ready: {settings.data_dir.resolve()} "
-        f"(database {settings.resolved_database_url()})",
+        f"(database {_shown(settings.resolved_database_url())})",
         highlight=False,
     )
 
@@ -90,9 +112,10 @@ def init(data_dir: Path | None = DataDir) -> None:
 def db_upgrade(data_dir: Path | None = DataDir) -> None:
     """Apply pending database migrations."""
     settings = _settings(data_dir)
+    with _session(settings, initialise=True):
+        pass
     engine = make_engine(settings.resolved_database_url())
     try:
-        schema.upgrade(engine)
         out.print(f"database at migration {schema.current(engine)}")
     finally:
         engine.dispose()
@@ -119,6 +142,47 @@ def example_opcon(
     )
 
 
+@plan_app.command("create")
+def plan_create(
+    file: Path = typer.Argument(..., help="Framework YAML file (see docs/framework-format.md)."),
+    code: str | None = typer.Option(None, "--code", help="Plan code (default: the framework's)."),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Create a plan, its parties and its first agreed framework version from a YAML file."""
+    try:
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{file}: cannot read file: {exc}") from None
+    with _session(_settings(data_dir), initialise=True) as session:
+        plan = plans.create_plan(session=session, text=text, source=str(file), code=code)
+        parties = ", ".join(p.code for p in plan.parties)
+    out.print(f"created plan {plan.code} ({plan.title}; parties {parties})", highlight=False)
+
+
+@plan_app.command("list")
+def plan_list(data_dir: Path | None = DataDir) -> None:
+    """List the plans in the workspace."""
+    with _session(_settings(data_dir)) as session:
+        rows = [
+            (p.code, p.title, p.target_date, p.illustrative)
+            for p in plans.list_plans(session=session)
+        ]
+    if not rows:
+        out.print("no plans yet: `accord example opcon` or `accord plan create FILE.yaml`")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("code", "title", "target", ""):
+        table.add_column(col)
+    for code, title, target, illustrative in rows:
+        table.add_row(
+            code,
+            title,
+            target.isoformat() if target else "—",
+            "illustrative" if illustrative else "",
+        )
+    out.print(table)
+
+
 @app.command()
 def check(
     files: list[Path] = typer.Argument(..., help="Framework YAML files to validate."),
@@ -129,7 +193,7 @@ def check(
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            err.print(f"{path}:1:1: cannot read file: {exc}", highlight=False)
+            out.print(f"{path}:1:1: cannot read file: {exc}", highlight=False, soft_wrap=True)
             failed = True
             continue
         fw, diagnostics = framework_yaml.validate(text, str(path))
@@ -139,10 +203,15 @@ def check(
             failed = True
         else:
             n = len(fw.index.codes)
+            counts = (
+                (len(fw.conditions), "condition"),
+                (sum(1 for _ in fw.fields()), "field"),
+                (n, "standard"),
+                (len(fw.stages), "stage"),
+            )
+            listed = ", ".join(f"{k} {noun}{'' if k == 1 else 's'}" for k, noun in counts)
             out.print(
-                f"{path}: ok ({len(fw.conditions)} conditions, "
-                f"{sum(1 for _ in fw.fields())} fields, {n} standards, "
-                f"{len(fw.stages)} stages)",
+                f"{path}: ok ({listed})",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -231,7 +300,7 @@ def _print_summary(doc: dict[str, object]) -> None:
         stages.add_row(
             st["code"],
             st["target_date"] or "—",
-            f"{st['met']}/{st['required']}",
+            f"{st['met']}/{st['required'] - st['not_applicable']}",
             "[green]ready[/]" if st["ready"] else "[red]not ready[/]",
             ", ".join(b["code"] for b in st["blocking"]) or "—",
         )
@@ -284,7 +353,7 @@ def serve(
         None, "--host", envvar="ACCORD_HOST", help="Address to listen on (default 127.0.0.1)."
     ),
     port: int | None = typer.Option(
-        None, "--port", envvar="PORT", help="Port to listen on (default 8000)."
+        None, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on (default 8000)."
     ),
     demo: bool = typer.Option(False, "--demo", help="Serve in demo mode."),
 ) -> None:
@@ -298,13 +367,8 @@ def _serve(settings: Settings) -> None:
 
     from accord.web.app import create_app
 
-    engine = make_engine(settings.resolved_database_url())
-    try:
-        schema.check_current(engine)
-    except schema.SchemaError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        engine.dispose()
+    with _session(settings):
+        pass
     out.print(
         f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/] (Ctrl+C to stop)",
         highlight=False,
@@ -320,7 +384,9 @@ def demo(
         envvar="ACCORD_DATA_DIR",
         help="Demo workspace directory.",
     ),
-    port: int = typer.Option(8000, "--port", envvar="PORT", help="Port to listen on."),
+    port: int = typer.Option(
+        8000, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on."
+    ),
 ) -> None:
     """Create the demo workspace with the OPCON example if it is empty, then serve it."""
     settings = _settings(data_dir, port=port, demo=True)
@@ -332,7 +398,11 @@ def demo(
                 f"loaded the OPCON example plan ({plan.code}) into {settings.data_dir.resolve()}",
                 highlight=False,
             )
-    out.print(f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the ratings shown are invented.")
+        illustrative = any(p.illustrative for p in plans.list_plans(session=session))
+    if illustrative:
+        out.print(
+            f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the example's ratings are invented."
+        )
     _serve(settings)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -22,11 +21,6 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the database; default: SQLite file accord.db in data_dir. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
-    )
-    secret_key: str = Field(
-        default_factory=lambda: secrets.token_urlsafe(32),
-        description="Key for signing session cookies; set it in production so sessions survive "
-        "restarts and are shared by every worker.",
     )
     demo: bool = Field(
         default=False,

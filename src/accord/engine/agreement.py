@@ -65,7 +65,7 @@ def _stats(fw: Framework, a: RatingVector, b: RatingVector, mask: np.ndarray) ->
         exact=float((gap == 0).mean()),
         within_one=float((gap <= 1).mean()),
         kappa=kappa,
-        divergent=tuple(ix.codes[p] for p in pos[gap > 0].tolist()),
+        divergent=tuple(map(ix.codes.__getitem__, pos[gap > 0].tolist())),
     )
 
 

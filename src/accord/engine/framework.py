@@ -46,6 +46,7 @@ class RatingScale:
     name: str
     levels: tuple[Level, ...]
     allows_na: bool = False
+    description: str = ""
 
     def index_of(self, label: str) -> int:
         """Position of `label` on the scale (0 = lowest); ValueError if it is not a level."""
@@ -83,6 +84,7 @@ class Field:
     standards: tuple[Standard, ...]
     weight: float = 1.0
     title_ko: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Condition:
     fields: tuple[Field, ...]
     weight: float = 1.0
     title_ko: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -359,13 +362,15 @@ def _scale(reader: _Reader, raw: Any, path: Path) -> RatingScale | None:
                 (*lpath, "label"),
                 f"{NOT_APPLICABLE!r} is reserved; set 'not_applicable: true' on the scale instead",
             )
-        elif label in labels:
+        elif label and label in labels:
             reader.problem((*lpath, "label"), f"duplicate level {label!r} in scale {code!r}")
-        labels[label] = lpath
+        labels.setdefault(label, lpath)
+        before = len(reader.problems)
         value = reader.number(ldata, "value", lpath, 0.0)
         if not 0.0 <= value <= 1.0:
             reader.problem((*lpath, "value"), f"level value must be between 0 and 1, not {value:g}")
-        if levels and value <= levels[-1].value:
+        # a value already reported as wrong would only add a misleading ordering complaint
+        if levels and len(reader.problems) == before and value <= levels[-1].value:
             reader.problem(
                 (*lpath, "value"),
                 f"levels must be listed lowest first with rising "
@@ -375,7 +380,8 @@ def _scale(reader: _Reader, raw: Any, path: Path) -> RatingScale | None:
         levels.append(Level(label, value, description))
     if not code:
         return None
-    return RatingScale(code, name, tuple(levels), allows_na)
+    description = reader.text(data, "description", path, required=False)
+    return RatingScale(code, name, tuple(levels), allows_na, description)
 
 
 def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
@@ -390,6 +396,11 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
     code = r.code(top, ())
     title, title_ko = r.titles(top, ())
     version = r.text(top, "version", ())
+    if isinstance(top.get("version"), float):
+        r.problem(
+            ("version",),
+            f'quote the version ("{top["version"]}"): as a number 1.10 would read as 1.1',
+        )
     rollup = top.get("rollup", "weighted_mean")
     if rollup not in ROLLUP_METHODS:
         r.problem(
@@ -478,7 +489,7 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
                         (*spath, "threshold"),
                         f"threshold {threshold!r} is not a level "
                         f"of scale {scale_code!r} (levels: "
-                        + ", ".join(lv.label for lv in scales[scale_code].levels)
+                        + ", ".join(dict.fromkeys(lv.label for lv in scales[scale_code].levels))
                         + ")",
                     )
                 elif threshold == NOT_APPLICABLE:
@@ -498,9 +509,26 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
                     )
                 )
             fields.append(
-                Field(fcode, ftitle, ccode, tuple(standards), r.weight(f, fpath), ftitle_ko)
+                Field(
+                    fcode,
+                    ftitle,
+                    ccode,
+                    tuple(standards),
+                    r.weight(f, fpath),
+                    ftitle_ko,
+                    r.text(f, "description", fpath, required=False),
+                )
             )
-        conditions.append(Condition(ccode, ctitle, tuple(fields), r.weight(c, cpath), ctitle_ko))
+        conditions.append(
+            Condition(
+                ccode,
+                ctitle,
+                tuple(fields),
+                r.weight(c, cpath),
+                ctitle_ko,
+                r.text(c, "description", cpath, required=False),
+            )
+        )
 
     standard_codes = {s.code for c in conditions for f in c.fields for s in f.standards}
     stages: list[Stage] = []

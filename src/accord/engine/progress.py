@@ -53,7 +53,7 @@ def describe_rule(rule: ProgressRule) -> str:
     """The rule in words, e.g. 'score up by at least 0.05 or at least 1 standard newly met'."""
     parts = []
     if rule.min_score_delta > 0:
-        parts.append(f"score up by at least {rule.min_score_delta:.2f}")
+        parts.append(f"score up by at least {rule.min_score_delta:g}")
     if rule.min_newly_met > 0:
         noun = "standard" if rule.min_newly_met == 1 else "standards"
         parts.append(f"at least {rule.min_newly_met} {noun} newly met")
@@ -75,13 +75,15 @@ def _judge(
             checks.append((False, "score not available in both evaluations"))
         else:
             delta = after - before
-            ok = delta >= rule.min_score_delta - _EPS
+            # the score must actually rise, even when the rule's minimum is below the tolerance
+            ok = delta > _EPS and delta >= rule.min_score_delta - _EPS
             sign = "rose" if delta > _EPS else ("fell" if delta < -_EPS else "did not change")
+            change = sign if sign == "did not change" else f"{sign} by {abs(delta):.2f}"
             checks.append(
                 (
                     ok,
-                    f"score {sign} by {abs(delta):.2f} ({before:.2f} → {after:.2f}); "
-                    f"rule needs +{rule.min_score_delta:.2f}",
+                    f"score {change} ({before:.2f} → {after:.2f}); "
+                    f"rule needs +{rule.min_score_delta:g}",
                 )
             )
     if rule.min_newly_met > 0:
@@ -156,7 +158,8 @@ def compare(fw: Framework, before: RatingVector, after: RatingVector) -> Progres
     judged = fields if rule.judged_at == "field" else conditions
     qualifying = tuple(n.code for n in judged if n.meaningful)
     comparable = sum(1 for n in judged if n.meaningful is not None)
-    meaningful = comparable > 0 and len(qualifying) >= rule.overall_share * comparable - _EPS
+    # overall_share > 0, so at least one node must qualify however small the share
+    meaningful = len(qualifying) > 0 and len(qualifying) >= rule.overall_share * comparable - _EPS
     return ProgressReport(
         rule=rule,
         plan=plan,

@@ -270,7 +270,7 @@ def rollup(fw: Framework, vec: RatingVector) -> Rollup:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Blocker:
     code: str
     reason: Literal["below threshold", "not rated"]
@@ -329,7 +329,7 @@ def stage_readiness(fw: Framework, vec: RatingVector) -> tuple[StageReadiness, .
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     code: str
     title: str

@@ -115,6 +115,10 @@ def _position(parsed: Parsed, path: Path) -> tuple[int, int]:
 
 def _schema_message(err: jsonschema.ValidationError) -> str:
     where = ".".join(str(p) for p in err.absolute_path)
+    if err.validator == "const":
+        return f"'{where}' must be {err.validator_value!r}"
+    if err.validator == "oneOf" and where.endswith("title"):
+        return f"'{where}' must be text or a mapping {{en: ..., ko: ...}}"
     if (
         err.validator
         in (

@@ -44,12 +44,10 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
     if version is None:
         raise Conflict(f"plan {plan.code!r} has no agreed framework version")
     fw = framework_of(version)
-    standards = {
-        code: std_id
-        for code, std_id in session.execute(
-            select(Standard.code, Standard.id).where(Standard.framework_version_id == version.id)
-        )
-    }
+    rows = session.execute(
+        select(Standard.code, Standard.id).where(Standard.framework_version_id == version.id)
+    )
+    standards: dict[str, int] = dict(rows.all())
     parties = {p.code: p.id for p in session.scalars(select(Party).where(Party.plan_id == plan.id))}
     order = data.get("parties", [])
     unknown = [p for p in order if p not in parties]
@@ -57,8 +55,14 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
         raise Invalid(f"{source}: parties: unknown party {', '.join(unknown)}")
     illustrative = bool(data.get("illustrative", False))
     created = []
+    existing = set(session.scalars(select(Evaluation.code).where(Evaluation.plan_id == plan.id)))
     for i, raw in enumerate(data.get("evaluations", [])):
         where = f"{source}: evaluations[{i}]"
+        if not isinstance(raw, dict) or raw.get("code") is None or raw.get("held_on") is None:
+            raise Invalid(f"{where}: an evaluation needs 'code' and 'held_on'")
+        if str(raw["code"]) in existing:
+            raise Invalid(f"{where}: plan {plan.code!r} already has evaluation {raw['code']!r}")
+        existing.add(str(raw["code"]))
         kind, status = raw.get("kind", "annual"), raw.get("status", "concluded")
         if kind not in EVALUATION_KINDS or status not in EVALUATION_STATUSES:
             raise Invalid(
@@ -66,6 +70,10 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
                 f"{EVALUATION_STATUSES}"
             )
         held_on = raw["held_on"]
+        try:
+            held_on = held_on if isinstance(held_on, dt.date) else dt.date.fromisoformat(held_on)
+        except (TypeError, ValueError):
+            raise Invalid(f"{where}: held_on must be a date as YYYY-MM-DD") from None
         ev = Evaluation(
             plan=plan,
             framework_version=version,
@@ -73,7 +81,7 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
             label=str(raw.get("label", raw["code"])),
             kind=kind,
             status=status,
-            held_on=held_on if isinstance(held_on, dt.date) else dt.date.fromisoformat(held_on),
+            held_on=held_on,
             illustrative=illustrative,
         )
         session.add(ev)
@@ -85,7 +93,7 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
             std = fw.standards_by_code.get(code)
             if std is None:
                 raise Invalid(f"{where}: unknown standard {code!r}")
-            if len(levels) != len(order) + 1:
+            if not isinstance(levels, list) or len(levels) != len(order) + 1:
                 raise Invalid(
                     f"{where}: {code}: expected {len(order) + 1} levels ({', '.join(order)}, joint)"
                 )
