@@ -22,13 +22,19 @@ import numpy as np
 
 from accord.engine.framework import NOT_APPLICABLE, Framework, build_framework
 from accord.engine.scoring import encode
-from accord.engine.summary import EvaluationInput, summarize, summarize_history
+from accord.engine.summary import (
+    EvaluationInput,
+    EvaluationSummary,
+    summarize,
+    summarize_history,
+)
 
 SEED = 20240601
 CONDITIONS, FIELDS, STANDARDS = 4, 25, 100  # 10,000 standards
 YEARS = 10
 PARTIES = ("ROK", "US")
-WARMUP, REPEATS = 3, 30
+WARMUP = 3
+REPEATS = {"summary": 30, "history": 20}
 TARGETS_MS = {"summary": 50.0, "history": 300.0}
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -50,30 +56,48 @@ def framework_document(rng: random.Random) -> dict[str, Any]:
                 code = f"C{c}.F{f:02d}.S{s:03d}"
                 codes.append(code)
                 binary = rng.random() < 0.25
-                standards.append({
-                    "code": code,
-                    "title": f"Standard {code}",
-                    "scale": "yn" if binary else "five",
-                    "threshold": "yes" if binary else rng.choice(FIVE[2:]),
-                    "weight": rng.choice([0.5, 1, 1, 1, 2, 3]),
-                })
-            fields.append({"code": f"C{c}.F{f:02d}", "title": f"Field {c}.{f}",
-                           "weight": rng.choice([1, 1, 2]), "standards": standards})
-        conditions.append({"code": f"C{c}", "title": f"Condition {c}", "weight": c + 1,
-                           "fields": fields})
+                standards.append(
+                    {
+                        "code": code,
+                        "title": f"Standard {code}",
+                        "scale": "yn" if binary else "five",
+                        "threshold": "yes" if binary else rng.choice(FIVE[2:]),
+                        "weight": rng.choice([0.5, 1, 1, 1, 2, 3]),
+                    }
+                )
+            fields.append(
+                {
+                    "code": f"C{c}.F{f:02d}",
+                    "title": f"Field {c}.{f}",
+                    "weight": rng.choice([1, 1, 2]),
+                    "standards": standards,
+                }
+            )
+        conditions.append(
+            {"code": f"C{c}", "title": f"Condition {c}", "weight": c + 1, "fields": fields}
+        )
     order = codes[:]
     rng.shuffle(order)
     stages = [
-        {"code": f"ST{i + 1}", "name": f"Stage {i + 1}", "target_date": f"{2030 + 2 * i}-01-01",
-         "requires": sorted(order[: int(len(order) * share)])}
+        {
+            "code": f"ST{i + 1}",
+            "name": f"Stage {i + 1}",
+            "target_date": f"{2030 + 2 * i}-01-01",
+            "requires": sorted(order[: int(len(order) * share)]),
+        }
         for i, share in enumerate((0.2, 0.5, 0.8))
     ]
     return {
-        "code": "BENCH", "title": "Synthetic 10k-standard plan", "version": "1",
+        "code": "BENCH",
+        "title": "Synthetic 10k-standard plan",
+        "version": "1",
         "parties": [{"code": p, "name": p} for p in PARTIES],
         "scales": [
-            {"code": "five", "not_applicable": True,
-             "levels": [{"label": lb, "value": i / 4} for i, lb in enumerate(FIVE)]},
+            {
+                "code": "five",
+                "not_applicable": True,
+                "levels": [{"label": lb, "value": i / 4} for i, lb in enumerate(FIVE)],
+            },
             {"code": "yn", "levels": [{"label": "no", "value": 0}, {"label": "yes", "value": 1}]},
         ],
         "conditions": conditions,
@@ -112,7 +136,7 @@ def rating_history(fw: Framework, rng: random.Random) -> list[tuple[Ratings, dic
     return out
 
 
-def measure(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, float]:
+def measure(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     """Median and 95th percentile of `fn`'s wall time in ms, after warm-up."""
     for _ in range(WARMUP):
         fn()
@@ -147,33 +171,48 @@ def main() -> int:
     prev = encode(fw, history[year - 1][0])
     joint_labels, party_labels = history[year]
 
-    def one_summary() -> object:
+    def one_summary() -> EvaluationSummary:
         joint = encode(fw, joint_labels)
         parties = {p: encode(fw, r) for p, r in party_labels.items()}
         return summarize(fw, joint, previous=prev, parties=parties)
 
-    def ten_years() -> object:
+    def ten_years() -> list[EvaluationSummary]:
         evaluations = [
-            EvaluationInput(f"Y{i}", encode(fw, joint),
-                            {p: encode(fw, r) for p, r in parties.items()})
+            EvaluationInput(
+                f"Y{i}", encode(fw, joint), {p: encode(fw, r) for p, r in parties.items()}
+            )
             for i, (joint, parties) in enumerate(history)
         ]
         return summarize_history(fw, evaluations)
 
     summary = one_summary()
-    assert summary.progress is not None  # type: ignore[attr-defined]
+    assert summary.progress is not None and summary.agreement and summary.gaps
+    assert len(ten_years()) == YEARS
 
     metrics: dict[str, dict[str, Any]] = {}
     for name, fn, what in (
-        ("summary", one_summary, "one evaluation: encode 3 mappings + summarize"),
-        ("history", ten_years, f"{YEARS} evaluations: encode all + summarize_history"),
+        (
+            "summary",
+            one_summary,
+            "one evaluation: encode joint + 2 party mappings, summarize with the previous "
+            "(already encoded) joint vector and both parties",
+        ),
+        (
+            "history",
+            ten_years,
+            f"{YEARS} evaluations: encode all {3 * YEARS} mappings + summarize_history",
+        ),
     ):
-        median, p95 = measure(fn, REPEATS if name == "summary" else 20)
+        median, p95 = measure(fn, REPEATS[name])
         target = TARGETS_MS[name]
         metrics[name] = {
-            "what": what, "median_ms": round(median, 3), "p95_ms": round(p95, 3),
-            "target_ms": target, "pass": median < target,
-            "repeats": REPEATS if name == "summary" else 20,
+            "what": what,
+            "median_ms": round(median, 3),
+            "p95_ms": round(p95, 3),
+            "target_ms": target,
+            "pass": median < target,  # the median is held to the target; p95 is reported
+            "repeats": REPEATS[name],
+            "warmup": WARMUP,
         }
 
     record = {
@@ -183,6 +222,7 @@ def main() -> int:
             "numpy": np.__version__,
             "cpu_model": cpu_model(),
             "cpu_count": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),  # other work slows the timings
             "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
         "workload": {
@@ -207,12 +247,16 @@ def main() -> int:
     results["engine"] = record
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
-    print(f"engine benchmark: {n_standards:,} standards, {YEARS} evaluations, "
-          f"{len(PARTIES)} parties ({record['machine']['cpu_model']})")
+    print(
+        f"engine benchmark: {n_standards:,} standards, {YEARS} evaluations, "
+        f"{len(PARTIES)} parties ({record['machine']['cpu_model']})"
+    )
     print(f"{'metric':<10} {'median ms':>10} {'p95 ms':>10} {'target ms':>10}  result")
     for name, m in metrics.items():
-        print(f"{name:<10} {m['median_ms']:>10.2f} {m['p95_ms']:>10.2f} {m['target_ms']:>10.0f}  "
-              f"{'pass' if m['pass'] else 'FAIL'}")
+        print(
+            f"{name:<10} {m['median_ms']:>10.2f} {m['p95_ms']:>10.2f} {m['target_ms']:>10.0f}  "
+            f"{'pass' if m['pass'] else 'FAIL'}"
+        )
     return 0 if all(m["pass"] for m in metrics.values()) else 1
 
 

@@ -15,7 +15,8 @@ def test_summary_is_the_dashboard_twin(client: TestClient, opcon: Plan) -> None:
     assert doc["notice"] == "ILLUSTRATIVE — NOT AN ACTUAL ASSESSMENT"
     assert doc["progress"]["statement"].startswith("Meaningful progress across 7 of 9 fields")
     assert set(doc["progress"]["qualifying"]) == {
-        n["code"] for n in doc["progress"]["basis"] if n["meaningful"]}
+        n["code"] for n in doc["progress"]["basis"] if n["meaningful"]
+    }
     foc = next(s for s in doc["stages"] if s["code"] == "FOC")
     assert not foc["ready"] and [b["code"] for b in foc["blocking"]] == ["C1.1.2", "C1.1.3"]
     (pair,) = doc["agreement"]
@@ -25,16 +26,19 @@ def test_summary_is_the_dashboard_twin(client: TestClient, opcon: Plan) -> None:
     assert doc["plan_score"]["counts"]["total"] == 26
 
 
-def test_summary_of_the_open_evaluation_is_unrated_not_zero(client: TestClient,
-                                                            opcon: Plan) -> None:
+def test_summary_of_the_open_evaluation_is_unrated_not_zero(
+    client: TestClient, opcon: Plan
+) -> None:
     doc = client.get(f"/api/v1/plans/{opcon.code}/summary", params={"evaluation": "2026"}).json()
     assert doc["evaluation"]["status"] == "open"
     assert doc["plan_score"]["score"] is None
     assert doc["plan_score"]["counts"]["not_rated"] == 26
     assert len(doc["unrated"]) == 26
     assert doc["progress"]["comparable"] == 0
-    assert all(not s["ready"] and all(b["reason"] == "not rated" for b in s["blocking"])
-               for s in doc["stages"])
+    assert all(
+        not s["ready"] and all(b["reason"] == "not rated" for b in s["blocking"])
+        for s in doc["stages"]
+    )
 
 
 def test_history_lists_condition_scores_by_year(client: TestClient, opcon: Plan) -> None:
@@ -68,8 +72,9 @@ def test_plan_without_evaluations_is_404_not_500(client: TestClient, factory) ->
     from accord.services.examples import example_text
 
     with transaction(factory) as s:
-        plans.create_plan(session=s, text=example_text("opcon", "framework.yaml"),
-                          source="f.yaml", code="bare")
+        plans.create_plan(
+            session=s, text=example_text("opcon", "framework.yaml"), source="f.yaml", code="bare"
+        )
     r = client.get("/api/v1/plans/bare/summary")
     assert r.status_code == 404 and "no evaluations yet" in r.json()["detail"]
 
@@ -79,6 +84,9 @@ def test_openapi_document_and_security_headers(client: TestClient) -> None:
     assert r.status_code == 200
     assert "/api/v1/plans/{plan}/summary" in r.json()["paths"]
     csp = r.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in csp
     assert r.headers["x-content-type-options"] == "nosniff"

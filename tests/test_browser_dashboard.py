@@ -17,8 +17,15 @@ from accord.web.app import create_app
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -26,8 +33,9 @@ def live_url(settings: Settings, opcon: Plan) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -60,7 +68,9 @@ def test_dashboard_draws_the_chart_and_shows_the_statement(live_url: str, page) 
     page.wait_for_selector("#condition-chart[data-rendered='true']", timeout=15_000)
     lines = page.locator("#condition-chart svg g.mark-line.role-mark path")
     assert lines.count() == 3  # one line per condition
-    assert page.locator("#condition-chart svg g.mark-symbol.role-mark path").count() == 21  # 3 x 7 years
+    assert (
+        page.locator("#condition-chart svg g.mark-symbol.role-mark path").count() == 21
+    )  # 3 x 7 years
     assert "ILLUSTRATIVE" in page.locator(".notice").inner_text()
     assert errors == []
 

@@ -15,8 +15,11 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"ACCORD_DATABASE_URL": database_url, "ACCORD_DATA_DIR": str(tmp_path / "ws"),
-            "COLUMNS": "160"}
+    return {
+        "ACCORD_DATABASE_URL": database_url,
+        "ACCORD_DATA_DIR": str(tmp_path / "ws"),
+        "COLUMNS": "160",
+    }
 
 
 def run(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
@@ -126,16 +129,22 @@ def test_plan_create_and_list(env: dict[str, str], tmp_path: Path) -> None:
     again = run(env, "plan", "create", str(source), "--code", "mine")
     assert again.exit_code == 1 and "already exists" in again.output
     broken = tmp_path / "broken.yaml"
-    broken.write_text(example_text("opcon", "framework.yaml").replace("threshold: Substantial",
-                                                                      "threshold: Huge", 1))
+    broken.write_text(
+        example_text("opcon", "framework.yaml").replace(
+            "threshold: Substantial", "threshold: Huge", 1
+        )
+    )
     result = run(env, "plan", "create", str(broken), "--code", "other")
     assert result.exit_code == 1 and "threshold 'Huge' is not a level" in result.output
     assert "other" not in run(env, "plan", "list").output  # nothing half-written
 
 
 def test_unreachable_database_is_a_message(tmp_path: Path) -> None:
-    env = {"ACCORD_DATABASE_URL": "postgresql+psycopg://nobody:secret@127.0.0.1:9/none",
-           "ACCORD_DATA_DIR": str(tmp_path / "ws"), "COLUMNS": "200"}
+    env = {
+        "ACCORD_DATABASE_URL": "postgresql+psycopg://nobody:secret@127.0.0.1:9/none",
+        "ACCORD_DATA_DIR": str(tmp_path / "ws"),
+        "COLUMNS": "200",
+    }
     result = run(env, "init")
     assert result.exit_code == 1 and "cannot use the database" in result.output
     assert "secret" not in result.output and "Traceback" not in result.output

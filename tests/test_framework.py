@@ -127,7 +127,8 @@ def test_base_document_builds_the_tree_in_document_order() -> None:
     assert fw.conditions[0].weight == 2.0
     assert fw.conditions[0].fields[1].weight == 3.0
     assert [(s.code, s.requires) for s in fw.stages] == [
-        ("IOC", ("S1",)), ("FOC", ("S1", "S2", "S4"))
+        ("IOC", ("S1",)),
+        ("FOC", ("S1", "S2", "S4")),
     ]
     assert fw.stages[0].target_date == dt.date(2026, 6, 30)
     assert fw.scale("five").allows_na and not fw.scale("yn").allows_na
@@ -178,8 +179,13 @@ def test_missing_title_is_a_problem_at_the_node() -> None:
 def test_rollup_and_progress_rule_are_read() -> None:
     d = doc()
     d["rollup"] = "weakest_link"
-    d["progress_rule"] = {"judged_at": "condition", "min_score_delta": 0.1, "min_newly_met": 2,
-                          "combine": "all", "overall_share": 0.75}
+    d["progress_rule"] = {
+        "judged_at": "condition",
+        "min_score_delta": 0.1,
+        "min_newly_met": 2,
+        "combine": "all",
+        "overall_share": 0.75,
+    }
     fw = built(d)
     assert fw.rollup == "weakest_link"
     assert fw.progress_rule == ProgressRule("condition", 0.1, 2, "all", 0.75)
@@ -264,24 +270,31 @@ def test_codes_are_unique_across_node_kinds() -> None:
     d = doc()
     d["conditions"][1]["fields"][0]["code"] = "S1"  # a field named like a standard
     p = only(d)
-    assert (p.path, p.message) == (("conditions", 1, "fields", 0, "code"),
-                                   "duplicate node code 'S1'")
+    assert (p.path, p.message) == (
+        ("conditions", 1, "fields", 0, "code"),
+        "duplicate node code 'S1'",
+    )
     assert p.related == ("conditions", 0, "fields", 0, "standards", 0)
 
 
 def test_duplicate_scale_code() -> None:
     d = doc()
-    d["scales"].append({"code": "five", "levels": [{"label": "a", "value": 0},
-                                                    {"label": "b", "value": 1}]})
+    d["scales"].append(
+        {"code": "five", "levels": [{"label": "a", "value": 0}, {"label": "b", "value": 1}]}
+    )
     p = only(d)
-    assert (p.path, p.message, p.related) == (("scales", 2, "code"),
-                                              "duplicate scale code 'five'", ("scales", 0))
+    assert (p.path, p.message, p.related) == (
+        ("scales", 2, "code"),
+        "duplicate scale code 'five'",
+        ("scales", 0),
+    )
 
 
 def test_duplicate_scale_keeps_the_first_definition_for_checks() -> None:
     d = doc()
-    d["scales"].append({"code": "yn", "levels": [{"label": "a", "value": 0},
-                                                  {"label": "b", "value": 1}]})
+    d["scales"].append(
+        {"code": "yn", "levels": [{"label": "a", "value": 0}, {"label": "b", "value": 1}]}
+    )
     std(d, 0, 0, 1)["threshold"] = "b"  # only a level of the second, duplicate definition
     assert [p.path for p in problems(d)] == [
         ("scales", 2, "code"),
@@ -293,24 +306,33 @@ def test_duplicate_party_code() -> None:
     d = doc()
     d["parties"][1]["code"] = "ROK"
     p = only(d)
-    assert (p.path, p.message, p.related) == (("parties", 1, "code"),
-                                              "duplicate party code 'ROK'", ("parties", 0))
+    assert (p.path, p.message, p.related) == (
+        ("parties", 1, "code"),
+        "duplicate party code 'ROK'",
+        ("parties", 0),
+    )
 
 
 def test_duplicate_stage_code() -> None:
     d = doc()
     d["stages"][1]["code"] = "IOC"
     p = only(d)
-    assert (p.path, p.message, p.related) == (("stages", 1, "code"),
-                                              "duplicate stage code 'IOC'", ("stages", 0))
+    assert (p.path, p.message, p.related) == (
+        ("stages", 1, "code"),
+        "duplicate stage code 'IOC'",
+        ("stages", 0),
+    )
 
 
 def test_duplicate_body_code() -> None:
     d = doc()
     d["bodies"].append({"code": "JCS"})
     p = only(d)
-    assert (p.path, p.message, p.related) == (("bodies", 1, "code"),
-                                              "duplicate body code 'JCS'", ("bodies", 0))
+    assert (p.path, p.message, p.related) == (
+        ("bodies", 1, "code"),
+        "duplicate body code 'JCS'",
+        ("bodies", 0),
+    )
 
 
 def test_stage_and_node_codes_are_separate_namespaces() -> None:
@@ -356,15 +378,19 @@ def test_threshold_not_on_its_scale() -> None:
     std(d, 0, 0, 0)["threshold"] = "yes"
     p = only(d)
     assert p.path == ("conditions", 0, "fields", 0, "standards", 0, "threshold")
-    assert p.message == "threshold 'yes' is not a level of scale 'five' (levels: none, partial, full)"
+    assert (
+        p.message == "threshold 'yes' is not a level of scale 'five' (levels: none, partial, full)"
+    )
 
 
 def test_missing_threshold() -> None:
     d = doc()
     del std(d, 1, 0, 0)["threshold"]
     p = only(d)
-    assert (p.path, p.message) == (("conditions", 1, "fields", 0, "standards", 0),
-                                   "missing required key 'threshold'")
+    assert (p.path, p.message) == (
+        ("conditions", 1, "fields", 0, "standards", 0),
+        "missing required key 'threshold'",
+    )
 
 
 def test_na_threshold_on_a_scale_allowing_na() -> None:
@@ -390,14 +416,30 @@ def _extra_scale(d: dict[str, Any], levels: list[dict[str, Any]]) -> None:
 @pytest.mark.parametrize(
     ("levels", "index", "message"),
     [
-        ([{"label": "a", "value": 0}, {"label": "b", "value": 1.5}], 1,
-         "level value must be between 0 and 1, not 1.5"),
-        ([{"label": "a", "value": -0.25}, {"label": "b", "value": 1}], 0,
-         "level value must be between 0 and 1, not -0.25"),
-        ([{"label": "a", "value": 0}, {"label": "b", "value": 0.5}, {"label": "c", "value": 0.5}],
-         2, "levels must be listed lowest first with rising values: 0.5 does not exceed 0.5"),
-        ([{"label": "a", "value": 0.75}, {"label": "b", "value": 0.25}], 1,
-         "levels must be listed lowest first with rising values: 0.25 does not exceed 0.75"),
+        (
+            [{"label": "a", "value": 0}, {"label": "b", "value": 1.5}],
+            1,
+            "level value must be between 0 and 1, not 1.5",
+        ),
+        (
+            [{"label": "a", "value": -0.25}, {"label": "b", "value": 1}],
+            0,
+            "level value must be between 0 and 1, not -0.25",
+        ),
+        (
+            [
+                {"label": "a", "value": 0},
+                {"label": "b", "value": 0.5},
+                {"label": "c", "value": 0.5},
+            ],
+            2,
+            "levels must be listed lowest first with rising values: 0.5 does not exceed 0.5",
+        ),
+        (
+            [{"label": "a", "value": 0.75}, {"label": "b", "value": 0.25}],
+            1,
+            "levels must be listed lowest first with rising values: 0.25 does not exceed 0.75",
+        ),
     ],
 )
 def test_level_values(levels: list[dict[str, Any]], index: int, message: str) -> None:
@@ -410,16 +452,22 @@ def test_level_values(levels: list[dict[str, Any]], index: int, message: str) ->
 def test_level_value_must_be_a_number() -> None:
     d = doc()
     _extra_scale(d, [{"label": "a", "value": 0}, {"label": "b", "value": "high"}])
-    assert pairs(d)[0] == (("scales", 2, "levels", 1, "value"), "'value' must be a number, not text")
+    assert pairs(d)[0] == (
+        ("scales", 2, "levels", 1, "value"),
+        "'value' must be a number, not text",
+    )
 
 
 def test_duplicate_level_label() -> None:
     d = doc()
-    _extra_scale(d, [{"label": "a", "value": 0}, {"label": "b", "value": 0.5},
-                     {"label": "a", "value": 1}])
+    _extra_scale(
+        d, [{"label": "a", "value": 0}, {"label": "b", "value": 0.5}, {"label": "a", "value": 1}]
+    )
     p = only(d)
-    assert (p.path, p.message) == (("scales", 2, "levels", 2, "label"),
-                                   "duplicate level 'a' in scale 'extra'")
+    assert (p.path, p.message) == (
+        ("scales", 2, "levels", 2, "label"),
+        "duplicate level 'a' in scale 'extra'",
+    )
 
 
 def test_reserved_na_label() -> None:
@@ -442,8 +490,10 @@ def test_not_applicable_flag_must_be_boolean() -> None:
     d = doc()
     d["scales"][1]["not_applicable"] = "yes"
     p = only(d)
-    assert (p.path, p.message) == (("scales", 1, "not_applicable"),
-                                   "'not_applicable' must be true or false")
+    assert (p.path, p.message) == (
+        ("scales", 1, "not_applicable"),
+        "'not_applicable' must be true or false",
+    )
 
 
 # --------------------------------------------------------------------------- tree shape
@@ -453,16 +503,20 @@ def test_empty_condition() -> None:
     d = doc()
     d["conditions"].append({"code": "C3", "title": "Empty", "fields": []})
     p = only(d)
-    assert (p.path, p.message) == (("conditions", 2),
-                                   "condition 'C3' is empty: it needs at least one field")
+    assert (p.path, p.message) == (
+        ("conditions", 2),
+        "condition 'C3' is empty: it needs at least one field",
+    )
 
 
 def test_empty_field() -> None:
     d = doc()
     d["conditions"][1]["fields"].append({"code": "F4", "title": "Empty"})
     p = only(d)
-    assert (p.path, p.message) == (("conditions", 1, "fields", 1),
-                                   "field 'F4' is empty: it needs at least one standard")
+    assert (p.path, p.message) == (
+        ("conditions", 1, "fields", 1),
+        "field 'F4' is empty: it needs at least one standard",
+    )
 
 
 def test_no_conditions_no_scales_no_parties() -> None:
@@ -483,16 +537,20 @@ def test_stage_naming_an_unknown_standard() -> None:
     d = doc()
     d["stages"][1]["requires"] = ["S1", "S9", "S2"]
     p = only(d)
-    assert (p.path, p.message) == (("stages", 1, "requires", 1),
-                                   "stage 'FOC' names unknown standard 'S9'")
+    assert (p.path, p.message) == (
+        ("stages", 1, "requires", 1),
+        "stage 'FOC' names unknown standard 'S9'",
+    )
 
 
 def test_stage_naming_a_field_instead_of_a_standard() -> None:
     d = doc()
     d["stages"][0]["requires"] = ["F1"]
     p = only(d)
-    assert (p.path, p.message) == (("stages", 0, "requires", 0),
-                                   "stage 'IOC' names unknown standard 'F1'")
+    assert (p.path, p.message) == (
+        ("stages", 0, "requires", 0),
+        "stage 'IOC' names unknown standard 'F1'",
+    )
 
 
 def test_stage_naming_a_standard_twice() -> None:
@@ -513,16 +571,20 @@ def test_stage_target_date_must_be_a_date() -> None:
     d = doc()
     d["stages"][0]["target_date"] = "soon"
     p = only(d)
-    assert (p.path, p.message) == (("stages", 0, "target_date"),
-                                   "'target_date' must be a date as YYYY-MM-DD, not 'soon'")
+    assert (p.path, p.message) == (
+        ("stages", 0, "target_date"),
+        "'target_date' must be a date as YYYY-MM-DD, not 'soon'",
+    )
 
 
 def test_plan_target_date_problem_means_no_framework() -> None:
     d = doc()
     d["target_date"] = "2030-13-01"
     p = only(d)
-    assert (p.path, p.message) == (("target_date",),
-                                   "'target_date' must be a date as YYYY-MM-DD, not '2030-13-01'")
+    assert (p.path, p.message) == (
+        ("target_date",),
+        "'target_date' must be a date as YYYY-MM-DD, not '2030-13-01'",
+    )
 
 
 def test_plan_description_must_be_text() -> None:
@@ -549,8 +611,11 @@ def test_plan_description_must_be_text() -> None:
 )
 @pytest.mark.parametrize(
     "where",
-    [("conditions", 1), ("conditions", 0, "fields", 1), ("conditions", 0, "fields", 0,
-                                                         "standards", 1)],
+    [
+        ("conditions", 1),
+        ("conditions", 0, "fields", 1),
+        ("conditions", 0, "fields", 0, "standards", 1),
+    ],
     ids=["condition", "field", "standard"],
 )
 def test_bad_weights(where: Path, value: Any, message: str) -> None:
@@ -578,7 +643,8 @@ def test_bad_rollup_method(method: Any) -> None:
     d["rollup"] = method
     p = only(d)
     assert (p.path, p.message) == (
-        ("rollup",), f"unknown roll-up method {method!r}; use one of weighted_mean, weakest_link"
+        ("rollup",),
+        f"unknown roll-up method {method!r}; use one of weighted_mean, weakest_link",
     )
 
 
@@ -588,31 +654,67 @@ RULE = ("progress_rule",)
 @pytest.mark.parametrize(
     ("rule", "path", "message"),
     [
-        ({"judged_at": "plan"}, (*RULE, "judged_at"),
-         "'judged_at' must be field or condition, not 'plan'"),
+        (
+            {"judged_at": "plan"},
+            (*RULE, "judged_at"),
+            "'judged_at' must be field or condition, not 'plan'",
+        ),
         ({"combine": "either"}, (*RULE, "combine"), "'combine' must be any or all, not 'either'"),
-        ({"min_score_delta": 1.5}, (*RULE, "min_score_delta"),
-         "'min_score_delta' must be between 0 and 1"),
-        ({"min_score_delta": -0.1}, (*RULE, "min_score_delta"),
-         "'min_score_delta' must be between 0 and 1"),
-        ({"min_score_delta": float("nan")}, (*RULE, "min_score_delta"),
-         "'min_score_delta' must be between 0 and 1"),
-        ({"min_score_delta": "big"}, (*RULE, "min_score_delta"),
-         "'min_score_delta' must be a number, not text"),
-        ({"min_newly_met": -1}, (*RULE, "min_newly_met"),
-         "'min_newly_met' must be a whole number >= 0"),
-        ({"min_newly_met": 1.5}, (*RULE, "min_newly_met"),
-         "'min_newly_met' must be a whole number >= 0"),
-        ({"min_newly_met": float("inf")}, (*RULE, "min_newly_met"),
-         "'min_newly_met' must be a whole number >= 0"),
-        ({"min_newly_met": float("nan")}, (*RULE, "min_newly_met"),
-         "'min_newly_met' must be a whole number >= 0"),
-        ({"min_score_delta": 0, "min_newly_met": 0}, RULE,
-         "the progress rule needs 'min_score_delta' > 0 or 'min_newly_met' > 0"),
-        ({"overall_share": 0}, (*RULE, "overall_share"),
-         "'overall_share' must be above 0 and at most 1"),
-        ({"overall_share": 1.01}, (*RULE, "overall_share"),
-         "'overall_share' must be above 0 and at most 1"),
+        (
+            {"min_score_delta": 1.5},
+            (*RULE, "min_score_delta"),
+            "'min_score_delta' must be between 0 and 1",
+        ),
+        (
+            {"min_score_delta": -0.1},
+            (*RULE, "min_score_delta"),
+            "'min_score_delta' must be between 0 and 1",
+        ),
+        (
+            {"min_score_delta": float("nan")},
+            (*RULE, "min_score_delta"),
+            "'min_score_delta' must be between 0 and 1",
+        ),
+        (
+            {"min_score_delta": "big"},
+            (*RULE, "min_score_delta"),
+            "'min_score_delta' must be a number, not text",
+        ),
+        (
+            {"min_newly_met": -1},
+            (*RULE, "min_newly_met"),
+            "'min_newly_met' must be a whole number >= 0",
+        ),
+        (
+            {"min_newly_met": 1.5},
+            (*RULE, "min_newly_met"),
+            "'min_newly_met' must be a whole number >= 0",
+        ),
+        (
+            {"min_newly_met": float("inf")},
+            (*RULE, "min_newly_met"),
+            "'min_newly_met' must be a whole number >= 0",
+        ),
+        (
+            {"min_newly_met": float("nan")},
+            (*RULE, "min_newly_met"),
+            "'min_newly_met' must be a whole number >= 0",
+        ),
+        (
+            {"min_score_delta": 0, "min_newly_met": 0},
+            RULE,
+            "the progress rule needs 'min_score_delta' > 0 or 'min_newly_met' > 0",
+        ),
+        (
+            {"overall_share": 0},
+            (*RULE, "overall_share"),
+            "'overall_share' must be above 0 and at most 1",
+        ),
+        (
+            {"overall_share": 1.01},
+            (*RULE, "overall_share"),
+            "'overall_share' must be above 0 and at most 1",
+        ),
         (["field"], RULE, "'progress_rule' must be a mapping, not a list"),
     ],
 )
@@ -666,11 +768,15 @@ def test_all_problems_are_reported_at_once() -> None:
         (("rollup",), "unknown roll-up method 'median'; use one of weighted_mean, weakest_link"),
         (("parties", 1, "code"), "duplicate party code 'ROK'"),
         (("scales", 0, "levels", 1, "value"), "level value must be between 0 and 1, not 2"),
-        (("scales", 0, "levels", 2, "value"),
-         "levels must be listed lowest first with rising values: 1 does not exceed 2"),
+        (
+            ("scales", 0, "levels", 2, "value"),
+            "levels must be listed lowest first with rising values: 1 does not exceed 2",
+        ),
         (("conditions", 0, "fields", 0, "standards", 1, "scale"), "unknown scale 'tenpoint'"),
-        (("conditions", 0, "fields", 1, "standards", 0, "weight"),
-         "weight must be a positive number, not 0"),
+        (
+            ("conditions", 0, "fields", 1, "standards", 0, "weight"),
+            "weight must be a positive number, not 0",
+        ),
         (("conditions", 1, "fields", 0, "standards", 0, "code"), "duplicate node code 'S3'"),
         (("conditions", 1, "fields", 1), "field 'F4' is empty: it needs at least one standard"),
         (("stages", 1, "requires", 1), "stage 'FOC' names 'S1' twice"),

@@ -47,34 +47,42 @@ def test_good_document_loads_with_dates_and_bilingual_title() -> None:
 
 
 def test_every_problem_is_reported_with_its_line_and_column() -> None:
-    broken = GOOD.replace("{code: B, name: Beta}", "{code: A, name: Again}").replace(
-        "threshold: high}", "threshold: middle, weight: -1}"
-    ).replace("requires: [S1]", "requires: [S1, S9]").replace("    title: One\n",
-                                                              "    title: One\n    colour: red\n")
+    broken = (
+        GOOD.replace("{code: B, name: Beta}", "{code: A, name: Again}")
+        .replace("threshold: high}", "threshold: middle, weight: -1}")
+        .replace("requires: [S1]", "requires: [S1, S9]")
+        .replace("    title: One\n", "    title: One\n    colour: red\n")
+    )
     fw, diagnostics = framework_yaml.validate(broken, "plan.yaml")
     assert fw is None
     rendered = [str(d) for d in diagnostics]
     assert "plan.yaml:7:6: duplicate party code 'A' (first defined on line 6)" in rendered
     assert any(r.startswith("plan.yaml:16:5: unknown key 'colour'") for r in rendered)
-    assert any(r.startswith("plan.yaml:21:") and "threshold 'middle' is not a level" in r
-                for r in rendered)
-    assert any(r.startswith("plan.yaml:21:") and "weight must be a positive number" in r
-               for r in rendered)
+    assert any(
+        r.startswith("plan.yaml:21:") and "threshold 'middle' is not a level" in r for r in rendered
+    )
+    assert any(
+        r.startswith("plan.yaml:21:") and "weight must be a positive number" in r for r in rendered
+    )
     assert any(r.startswith("plan.yaml:23:") and "unknown standard 'S9'" in r for r in rendered)
     assert [d.line for d in diagnostics] == sorted(d.line for d in diagnostics)
 
 
 def test_duplicate_yaml_keys_are_reported() -> None:
-    _, diagnostics = framework_yaml.validate(GOOD.replace('version: "1"\n',
-                                                          'version: "1"\nversion: "2"\n'), "d.yaml")
+    _, diagnostics = framework_yaml.validate(
+        GOOD.replace('version: "1"\n', 'version: "1"\nversion: "2"\n'), "d.yaml"
+    )
     assert "d.yaml:4:1: duplicate key 'version'" in [str(d) for d in diagnostics]
 
 
-@pytest.mark.parametrize(("text", "line", "fragment"), [
-    ("code: x\ntitle: [unclosed\n", 3, "invalid YAML"),
-    ("code: x\n  bad indent: y\n", 2, "invalid YAML"),
-    ("\tcode: x\n", 1, "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("code: x\ntitle: [unclosed\n", 3, "invalid YAML"),
+        ("code: x\n  bad indent: y\n", 2, "invalid YAML"),
+        ("\tcode: x\n", 1, "invalid YAML"),
+    ],
+)
 def test_malformed_yaml_is_one_positioned_message(text: str, line: int, fragment: str) -> None:
     fw, diagnostics = framework_yaml.validate(text, "m.yaml")
     assert fw is None and len(diagnostics) == 1
@@ -102,8 +110,9 @@ def test_shipped_schema_is_valid_and_accepts_the_opcon_plan() -> None:
 
 
 def test_schema_rejects_unknown_keys_that_the_engine_ignores() -> None:
-    _, diagnostics = framework_yaml.validate(GOOD.replace("code: mini", "code: mini\nowner: me"),
-                                             "u.yaml")
+    _, diagnostics = framework_yaml.validate(
+        GOOD.replace("code: mini", "code: mini\nowner: me"), "u.yaml"
+    )
     assert [d.message.split(" (")[0] for d in diagnostics] == ["unknown key 'owner'"]
 
 

@@ -51,11 +51,13 @@ def test_history_matches_the_public_milestones(fw, factory, opcon) -> None:  # t
     assert all(len(joint[e.id]) == 26 for e in concluded)
     assert evs[-1].status == "open" and not joint.get(evs[-1].id)
 
-    inputs = [EvaluationInput(e.code, encode(fw, joint[e.id]),
-                              {p: encode(fw, r) for p, r in parties[e.id].items()})
-              for e in concluded]
-    summaries = dict(zip([e.code for e in concluded], summarize_history(fw, inputs),
-                         strict=True))
+    inputs = [
+        EvaluationInput(
+            e.code, encode(fw, joint[e.id]), {p: encode(fw, r) for p, r in parties[e.id].items()}
+        )
+        for e in concluded
+    ]
+    summaries = dict(zip([e.code for e in concluded], summarize_history(fw, inputs), strict=True))
     for code, s in summaries.items():
         ioc, foc, _fmc = s.stages
         assert ioc.ready, f"IOC verified in 2019 and held since ({code})"
@@ -66,7 +68,8 @@ def test_history_matches_the_public_milestones(fw, factory, opcon) -> None:  # t
     assert meaningful["2023"] and meaningful["2025"], "meaningful progress 2023 and 2025"
     assert not meaningful["2020"] and not meaningful["2024"]
     assert summaries["2025"].progress.statement.startswith(
-        "Meaningful progress across 7 of 9 fields")
+        "Meaningful progress across 7 of 9 fields"
+    )
     for code, s in summaries.items():
         (pair,) = s.agreement
         assert pair.parties == ("ROK", "US")

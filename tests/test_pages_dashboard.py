@@ -20,8 +20,9 @@ def test_home_without_plans_explains_how_to_start(client: TestClient) -> None:
     assert r.status_code == 200 and "No plan yet" in r.text and "accord example opcon" in r.text
 
 
-def test_dashboard_shows_statement_stages_agreement_and_notice(client: TestClient,
-                                                               opcon: Plan) -> None:
+def test_dashboard_shows_statement_stages_agreement_and_notice(
+    client: TestClient, opcon: Plan
+) -> None:
     html = client.get(f"/plans/{opcon.code}").text
     assert "ILLUSTRATIVE — NOT AN ACTUAL ASSESSMENT" in html
     assert re.search(r'id="statement">Meaningful progress across 7 of 9 fields', html)
@@ -36,8 +37,9 @@ def test_dashboard_shows_statement_stages_agreement_and_notice(client: TestClien
     assert "Illustrative" in spec["title"]["subtitle"]
 
 
-def test_dashboard_of_another_year_and_of_the_open_evaluation(client: TestClient,
-                                                               opcon: Plan) -> None:
+def test_dashboard_of_another_year_and_of_the_open_evaluation(
+    client: TestClient, opcon: Plan
+) -> None:
     html = client.get(f"/plans/{opcon.code}", params={"evaluation": "2024"}).text
     assert "No meaningful progress overall" in html
     html = client.get(f"/plans/{opcon.code}", params={"evaluation": "2026"}).text
@@ -51,7 +53,6 @@ def test_missing_plan_is_an_html_404(client: TestClient) -> None:
 
 
 def test_vendored_scripts_are_served(client: TestClient) -> None:
-    for path in ("vega/vega.min.js", "vega-lite/vega-lite.min.js",
-                 "vega-embed/vega-embed.min.js"):
+    for path in ("vega/vega.min.js", "vega-lite/vega-lite.min.js", "vega-embed/vega-embed.min.js"):
         r = client.get(f"/static/vendor/{path}")
         assert r.status_code == 200 and len(r.content) > 10_000

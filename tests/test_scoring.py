@@ -1,4 +1,4 @@
-"""Scoring: encode/decode, roll-ups, counts, stage readiness and gaps; properties on random plans."""
+"""Scoring: encode/decode, roll-ups, counts, stage readiness, gaps; properties on random plans."""
 
 from __future__ import annotations
 
@@ -32,8 +32,11 @@ PROPS = settings(max_examples=60, deadline=None)
 LVL = ["L0", "L1", "L2", "L3", "L4"]  # values 0, 0.25, 0.5, 0.75, 1 (exact in binary)
 
 SCALES = [
-    {"code": "lvl", "not_applicable": True,
-     "levels": [{"label": lb, "value": i / 4} for i, lb in enumerate(LVL)]},
+    {
+        "code": "lvl",
+        "not_applicable": True,
+        "levels": [{"label": lb, "value": i / 4} for i, lb in enumerate(LVL)],
+    },
     {"code": "yn", "levels": [{"label": "no", "value": 0}, {"label": "yes", "value": 1}]},
 ]
 
@@ -41,38 +44,67 @@ SCALES = [
 Spec = dict[str, tuple[float, dict[str, tuple[float, list[tuple[str, str, str, float]]]]]]
 
 SPEC: Spec = {
-    "C1": (2, {
-        "F1": (1, [("S1", "lvl", "L3", 1), ("S2", "lvl", "L2", 3), ("S3", "yn", "yes", 1)]),
-        "F2": (3, [("S4", "lvl", "L4", 1), ("S5", "lvl", "L2", 1)]),
-    }),
-    "C2": (1, {
-        "F3": (1, [("S6", "lvl", "L2", 1), ("S7", "yn", "yes", 1)]),
-    }),
+    "C1": (
+        2,
+        {
+            "F1": (1, [("S1", "lvl", "L3", 1), ("S2", "lvl", "L2", 3), ("S3", "yn", "yes", 1)]),
+            "F2": (3, [("S4", "lvl", "L4", 1), ("S5", "lvl", "L2", 1)]),
+        },
+    ),
+    "C2": (
+        1,
+        {
+            "F3": (1, [("S6", "lvl", "L2", 1), ("S7", "yn", "yes", 1)]),
+        },
+    ),
 }
 
-STAGES = {"ST1": ["S1", "S4"], "ST2": ["S2", "S6", "S7"], "ST3": ["S2", "S3"],
-          "ST4": ["S2", "S5"]}
+STAGES = {"ST1": ["S1", "S4"], "ST2": ["S2", "S6", "S7"], "ST3": ["S2", "S3"], "ST4": ["S2", "S5"]}
 
 RATINGS: dict[str, str | None] = {
-    "S1": "L2", "S2": "L4", "S3": "yes", "S4": "L1", "S5": NOT_APPLICABLE, "S7": "no",
+    "S1": "L2",
+    "S2": "L4",
+    "S3": "yes",
+    "S4": "L1",
+    "S5": NOT_APPLICABLE,
+    "S7": "no",
 }  # S6 not rated
 
 
-def document(spec: Spec, stages: dict[str, list[str]], rollup_method: str = "weighted_mean",
-             **extra: Any) -> dict[str, Any]:
+def document(
+    spec: Spec, stages: dict[str, list[str]], rollup_method: str = "weighted_mean", **extra: Any
+) -> dict[str, Any]:
     return {
-        "code": "PLAN", "title": "Plan", "version": "1", "rollup": rollup_method,
+        "code": "PLAN",
+        "title": "Plan",
+        "version": "1",
+        "rollup": rollup_method,
         "parties": [{"code": "A"}, {"code": "B"}],
         "scales": copy.deepcopy(SCALES),
         "conditions": [
-            {"code": c, "title": f"Condition {c}", "weight": cw, "fields": [
-                {"code": f, "title": f"Field {f}", "weight": fwt, "standards": [
-                    {"code": s, "title": f"Standard {s}", "scale": sc, "threshold": thr,
-                     "weight": w}
-                    for s, sc, thr, w in stds
-                ]}
-                for f, (fwt, stds) in fields.items()
-            ]}
+            {
+                "code": c,
+                "title": f"Condition {c}",
+                "weight": cw,
+                "fields": [
+                    {
+                        "code": f,
+                        "title": f"Field {f}",
+                        "weight": fwt,
+                        "standards": [
+                            {
+                                "code": s,
+                                "title": f"Standard {s}",
+                                "scale": sc,
+                                "threshold": thr,
+                                "weight": w,
+                            }
+                            for s, sc, thr, w in stds
+                        ],
+                    }
+                    for f, (fwt, stds) in fields.items()
+                ],
+            }
             for c, (cw, fields) in spec.items()
         ],
         "stages": [{"code": code, "requires": req} for code, req in stages.items()],
@@ -124,9 +156,9 @@ def test_encode_rejects_bad_ratings(fw: Framework, ratings: dict[str, str], mess
 
 
 def test_encode_reports_the_first_bad_rating_in_mapping_order(fw: Framework) -> None:
-    with pytest.raises(ValueError, match="^S3: scale 'yn' does not allow N/A$"):
+    with pytest.raises(ValueError, match=r"^S3: scale 'yn' does not allow N/A$"):
         encode(fw, {"S1": "L1", "S3": NOT_APPLICABLE, "S99": "L1"})
-    with pytest.raises(ValueError, match="^unknown standard 'S99'$"):
+    with pytest.raises(ValueError, match=r"^unknown standard 'S99'$"):
         encode(fw, {"S1": "L1", "S99": "L1", "S3": NOT_APPLICABLE})
 
 
@@ -187,8 +219,12 @@ def test_na_is_out_of_every_denominator(fw: Framework) -> None:
     assert with_na.node("F2").score == 0.25 == without.node("F2").score
     assert with_na.node("F2").counts.share_met == 0.0  # 0 of 1 applicable
     # a field that is entirely N/A has no score and does not pull its condition down
-    only_na = rollup(fw, encode(fw, {"S4": NOT_APPLICABLE, "S5": NOT_APPLICABLE, "S1": "L4",
-                                     "S2": "L4", "S3": "yes"}))
+    only_na = rollup(
+        fw,
+        encode(
+            fw, {"S4": NOT_APPLICABLE, "S5": NOT_APPLICABLE, "S1": "L4", "S2": "L4", "S3": "yes"}
+        ),
+    )
     assert only_na.node("F2").score is None
     assert only_na.node("F2").counts.share_met is None
     assert only_na.node("C1").score == 1.0
@@ -270,11 +306,21 @@ def test_gaps_for_the_hand_example(fw: Framework) -> None:
     assert [g.code for g in found] == ["S4", "S1", "S7"]
     s4, s1, s7 = found
     assert (s4.level, s4.threshold, s4.levels_short, s4.distance, s4.blocks) == (
-        "L1", "L4", 3, 0.75, ("ST1",))
+        "L1",
+        "L4",
+        3,
+        0.75,
+        ("ST1",),
+    )
     assert (s4.condition, s4.field, s4.title) == ("C1", "F2", "Standard S4")
     assert (s1.levels_short, s1.distance, s1.blocks) == (1, 0.25, ("ST1",))
     assert (s7.level, s7.threshold, s7.levels_short, s7.distance, s7.blocks) == (
-        "no", "yes", 1, 1.0, ("ST2",))
+        "no",
+        "yes",
+        1,
+        1.0,
+        ("ST2",),
+    )
 
 
 def test_unrated_and_na_are_not_gaps(fw: Framework) -> None:
@@ -282,8 +328,11 @@ def test_unrated_and_na_are_not_gaps(fw: Framework) -> None:
     assert gaps(fw, encode(fw, {})) == ()
 
 
-def _gap_order(stds: list[tuple[str, str, str, float]], stages: dict[str, list[str]],
-               ratings: dict[str, str | None]) -> list[str]:
+def _gap_order(
+    stds: list[tuple[str, str, str, float]],
+    stages: dict[str, list[str]],
+    ratings: dict[str, str | None],
+) -> list[str]:
     fw = build(document({"CX": (1, {"FX": (1, stds)})}, stages))
     return [g.code for g in gaps(fw, encode(fw, ratings))]
 
@@ -334,10 +383,13 @@ def framework_docs(draw: st.DrawFn) -> dict[str, Any]:
         values = sorted(draw(st.lists(st.floats(0, 1), min_size=k, max_size=k, unique=True)))
         if draw(st.booleans()):
             values[-1] = 1.0 if values[-2] < 1.0 else values[-1]
-        scales.append({
-            "code": f"sc{i}", "not_applicable": draw(st.booleans()),
-            "levels": [{"label": f"v{j}", "value": v} for j, v in enumerate(values)],
-        })
+        scales.append(
+            {
+                "code": f"sc{i}",
+                "not_applicable": draw(st.booleans()),
+                "levels": [{"label": f"v{j}", "value": v} for j, v in enumerate(values)],
+            }
+        )
     weights = st.floats(0.1, 5, exclude_min=True)
     conditions, codes = [], []
     for ci in range(draw(st.integers(1, 4))):
@@ -348,24 +400,42 @@ def framework_docs(draw: st.DrawFn) -> dict[str, Any]:
                 scale = draw(st.sampled_from(scales))
                 code = f"C{ci}F{fi}S{si}"
                 codes.append(code)
-                standards.append({
-                    "code": code, "title": code, "scale": scale["code"],
-                    "threshold": draw(st.sampled_from([lv["label"] for lv in scale["levels"]])),
+                standards.append(
+                    {
+                        "code": code,
+                        "title": code,
+                        "scale": scale["code"],
+                        "threshold": draw(st.sampled_from([lv["label"] for lv in scale["levels"]])),
+                        "weight": draw(weights),
+                    }
+                )
+            fields.append(
+                {
+                    "code": f"C{ci}F{fi}",
+                    "title": "f",
                     "weight": draw(weights),
-                })
-            fields.append({"code": f"C{ci}F{fi}", "title": "f", "weight": draw(weights),
-                           "standards": standards})
-        conditions.append({"code": f"C{ci}", "title": "c", "weight": draw(weights),
-                           "fields": fields})
+                    "standards": standards,
+                }
+            )
+        conditions.append(
+            {"code": f"C{ci}", "title": "c", "weight": draw(weights), "fields": fields}
+        )
     stages = [
-        {"code": f"ST{i}", "requires": draw(st.lists(st.sampled_from(codes), min_size=1,
-                                                      unique=True))}
+        {
+            "code": f"ST{i}",
+            "requires": draw(st.lists(st.sampled_from(codes), min_size=1, unique=True)),
+        }
         for i in range(draw(st.integers(0, 3)))
     ]
     return {
-        "code": "P", "title": "Random plan", "version": "1", "parties": [{"code": "A"}],
+        "code": "P",
+        "title": "Random plan",
+        "version": "1",
+        "parties": [{"code": "A"}],
         "rollup": draw(st.sampled_from(["weighted_mean", "weakest_link"])),
-        "scales": scales, "conditions": conditions, "stages": stages,
+        "scales": scales,
+        "conditions": conditions,
+        "stages": stages,
     }
 
 
@@ -406,7 +476,8 @@ def test_raising_one_rating_never_lowers_a_weighted_mean(
     fw, ratings = case
     fw = with_rollup(fw, "weighted_mean")
     raisable = [
-        code for code, label in ratings.items()
+        code
+        for code, label in ratings.items()
         if label not in (None, NOT_APPLICABLE)
         and label != fw.scale(fw.standards_by_code[code].scale).levels[-1].label
     ]
@@ -414,7 +485,7 @@ def test_raising_one_rating_never_lowers_a_weighted_mean(
         return
     code = data.draw(st.sampled_from(raisable))
     levels = [lv.label for lv in fw.scale(fw.standards_by_code[code].scale).levels]
-    higher = data.draw(st.sampled_from(levels[levels.index(str(ratings[code])) + 1:]))
+    higher = data.draw(st.sampled_from(levels[levels.index(str(ratings[code])) + 1 :]))
     before = rollup(fw, encode(fw, ratings))
     after = rollup(fw, encode(fw, {**ratings, code: higher}))
     std = fw.standards_by_code[code]
@@ -431,7 +502,7 @@ def test_raising_one_rating_never_lowers_a_weighted_mean(
 @PROPS
 @given(rated_frameworks())
 def test_weakest_link_never_exceeds_weighted_mean(
-    case: tuple[Framework, dict[str, str | None]]
+    case: tuple[Framework, dict[str, str | None]],
 ) -> None:
     fw, ratings = case
     vec = encode(fw, ratings)
@@ -475,7 +546,7 @@ def test_top_ratings_everywhere_score_one_and_ready_every_stage(doc: dict[str, A
 @PROPS
 @given(rated_frameworks())
 def test_scores_within_unit_interval_and_counts_add_up(
-    case: tuple[Framework, dict[str, str | None]]
+    case: tuple[Framework, dict[str, str | None]],
 ) -> None:
     fw, ratings = case
     vec = encode(fw, ratings)
@@ -488,11 +559,13 @@ def test_scores_within_unit_interval_and_counts_add_up(
     for f, node in zip(fw.fields(), r.fields, strict=True):
         assert node.counts.total == len(f.standards)
     for c, node in zip(fw.conditions, r.conditions, strict=True):
-        assert node.counts == Counts(*(
-            sum(getattr(r.node(f.code).counts, k) for f in c.fields)
-            for k in ("met", "not_met", "not_rated", "not_applicable")
-        ))
-    labels = [v for v in ratings.values()]
+        assert node.counts == Counts(
+            *(
+                sum(getattr(r.node(f.code).counts, k) for f in c.fields)
+                for k in ("met", "not_met", "not_rated", "not_applicable")
+            )
+        )
+    labels = list(ratings.values())
     assert r.plan.counts.not_applicable == labels.count(NOT_APPLICABLE)
     assert r.plan.counts.not_rated == n - len(ratings) + labels.count(None)
     assert len(r.unrated) == r.plan.counts.not_rated

@@ -53,5 +53,7 @@ def default_plan(*, session: Session, code: str | None = None) -> Plan:
     if len(plans) == 1:
         return plans[0]
     if not plans:
-        raise NotFound("there is no plan yet: run `accord example opcon` or `accord plan create FILE.yaml`")
+        raise NotFound(
+            "there is no plan yet: run `accord example opcon` or `accord plan create FILE.yaml`"
+        )
     raise NotFound("several plans exist; name one with --plan: " + ", ".join(p.code for p in plans))
