@@ -44,6 +44,8 @@ def test_dashboard_of_another_year_and_of_the_open_evaluation(
     assert "No meaningful progress overall" in html
     html = client.get(f"/plans/{opcon.code}", params={"evaluation": "2026"}).text
     assert "Not yet rated jointly" in html and "26 standards to rate" in html
+    assert "None of its 6 standards rated jointly yet." in html  # IOC, summarised, not listed
+    assert 'id="progress-basis"' not in html  # nothing jointly rated to rest a statement on
 
 
 def test_missing_plan_is_an_html_404(client: TestClient) -> None:

@@ -6,7 +6,11 @@
   var target = document.getElementById("condition-chart");
   if (!specEl || !target || typeof vegaEmbed !== "function") { return; }
   var spec = JSON.parse(specEl.textContent);
-  vegaEmbed(target, spec, { renderer: "svg", actions: false, ast: true })
+  var options = { renderer: "svg", actions: false, ast: true };
+  if (window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches) {
+    options.theme = "dark";
+  }
+  vegaEmbed(target, spec, options)
     .then(function () { target.setAttribute("data-rendered", "true"); })
     .catch(function (err) {
       target.setAttribute("data-rendered", "error");
