@@ -90,3 +90,18 @@ def test_openapi_document_and_security_headers(client: TestClient) -> None:
     )
     assert "frame-ancestors 'none'" in csp
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_progress_since_a_chosen_evaluation(client: TestClient, opcon: Plan) -> None:
+    url = f"/api/v1/plans/{opcon.code}/summary"
+    doc = client.get(url, params={"evaluation": "2025", "since": "2019"}).json()
+    assert doc["previous_evaluation"]["code"] == "2019"
+    default = client.get(url, params={"evaluation": "2025"}).json()
+    before = {n["code"]: n["before"] for n in doc["progress"]["basis"]}
+    assert before != {n["code"]: n["before"] for n in default["progress"]["basis"]}
+    c1 = next(c for c in doc["conditions"] if c["code"] == "C1")
+    assert c1["progress"]["before"] < c1["progress"]["after"]
+    r = client.get(url, params={"evaluation": "2025", "since": "2026"})
+    assert r.status_code == 422 and "no joint ratings" in r.json()["detail"]
+    r = client.get(url, params={"since": "1980"})
+    assert r.status_code == 404

@@ -148,3 +148,11 @@ def test_unreachable_database_is_a_message(tmp_path: Path) -> None:
     result = run(env, "init")
     assert result.exit_code == 1 and "cannot use the database" in result.output
     assert "secret" not in result.output and "Traceback" not in result.output
+
+
+def test_summary_since_a_chosen_evaluation(env: dict[str, str]) -> None:
+    run(env, "example", "opcon")
+    result = run(env, "summary", "2025", "--since", "2019")
+    assert result.exit_code == 0 and "Δ 2019" in result.output
+    result = run(env, "summary", "2025", "--since", "2026")
+    assert result.exit_code == 1 and "no joint ratings" in result.output

@@ -58,3 +58,10 @@ def test_vendored_scripts_are_served(client: TestClient) -> None:
     for path in ("vega/vega.min.js", "vega-lite/vega-lite.min.js", "vega-embed/vega-embed.min.js"):
         r = client.get(f"/static/vendor/{path}")
         assert r.status_code == 200 and len(r.content) > 10_000
+
+
+def test_dashboard_progress_since_a_chosen_evaluation(client: TestClient, opcon: Plan) -> None:
+    html = client.get(f"/plans/{opcon.code}", params={"evaluation": "2025", "since": "2019"}).text
+    assert "Δ since 2019" in html and "Compared with 2019 annual joint evaluation" in html
+    r = client.get(f"/plans/{opcon.code}", params={"since": "2026"})
+    assert r.status_code == 422 and "no joint ratings" in r.text

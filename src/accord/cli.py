@@ -233,13 +233,18 @@ def summary(
         None, help="Evaluation code (default: the latest with joint ratings)."
     ),
     plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Measure progress since this evaluation (default: the previous)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON document instead."),
     data_dir: Path | None = DataDir,
 ) -> None:
     """Scores by condition and field, met/total, progress, agreement, stages and the statement."""
     with _session(_settings(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
-        view = evaluations.summarize_evaluation(session=session, plan=the_plan, code=evaluation)
+        view = evaluations.summarize_evaluation(
+            session=session, plan=the_plan, code=evaluation, since=since
+        )
         doc = documents.summary_document(view)
     if as_json:
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

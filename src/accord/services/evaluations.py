@@ -10,12 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.engine.framework import Framework
-from accord.engine.progress import ProgressReport, compare
 from accord.engine.scoring import RatingVector, Rollup, encode, rollup
 from accord.engine.summary import EvaluationSummary, summarize
 from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
 
-from . import NotFound
+from . import Invalid, NotFound
 from .frameworks import framework_of
 
 Ratings = dict[str, str]
@@ -93,10 +92,13 @@ class SummaryView:
     party_rated: dict[str, int]
 
 
-def summarize_evaluation(*, session: Session, plan: Plan, code: str | None = None) -> SummaryView:
+def summarize_evaluation(
+    *, session: Session, plan: Plan, code: str | None = None, since: str | None = None
+) -> SummaryView:
     """The engine's summary of one evaluation (default: the latest with joint ratings).
 
-    Progress is measured against the latest earlier evaluation that has joint ratings.
+    Progress is measured against evaluation `since`, by default the latest earlier evaluation
+    that has joint ratings.
     """
     evaluations = list_evaluations(session=session, plan=plan)
     if not evaluations:
@@ -112,6 +114,14 @@ def summarize_evaluation(*, session: Session, plan: Plan, code: str | None = Non
         current = named[0]
     earlier = [e for e in evaluations[: evaluations.index(current)] if joint.get(e.id)]
     previous = earlier[-1] if earlier else None
+    if since is not None:
+        previous = next((e for e in evaluations if e.code == since), None)
+        if previous is None:
+            raise NotFound(f"plan {plan.code!r} has no evaluation {since!r}")
+        if previous is current or not joint.get(previous.id):
+            raise Invalid(
+                f"since: evaluation {since!r} has no joint ratings to compare {current.code!r} with"
+            )
     fw = framework_of(current.framework_version)
     parties = party_ratings(session=session, evaluation_ids=[current.id]).get(current.id, {})
     summary = summarize(
@@ -147,14 +157,3 @@ def plan_history(*, session: Session, plan: Plan) -> list[HistoryPoint]:
             fw = framework_of(ev.framework_version)
             out.append(HistoryPoint(ev, rollup(fw, encode(fw, joint[ev.id]))))
     return out
-
-
-def compare_evaluations(*, session: Session, plan: Plan, before: str, after: str) -> ProgressReport:
-    """Progress from evaluation `before` to evaluation `after`, on `after`'s framework."""
-    ev_b = get_evaluation(session=session, plan=plan, code=before)
-    ev_a = get_evaluation(session=session, plan=plan, code=after)
-    joint = joint_ratings(session=session, evaluation_ids=[ev_b.id, ev_a.id])
-    fw = framework_of(ev_a.framework_version)
-    return compare(
-        fw, encode_compatible(fw, joint.get(ev_b.id, {})), encode(fw, joint.get(ev_a.id, {}))
-    )

@@ -13,7 +13,10 @@ from ..deps import get_session
 from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorPublic}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": schemas.ErrorPublic},
+    422: {"model": schemas.ErrorPublic},
+}
 
 
 def plan_document(plan: Any) -> dict[str, Any]:
@@ -59,11 +62,18 @@ def summary(
     evaluation: str | None = Query(
         None, description="Evaluation code; default: the latest evaluation with joint ratings."
     ),
+    since: str | None = Query(
+        None,
+        description="Measure progress since this evaluation; default: the previous one "
+        "with joint ratings.",
+    ),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
     """The dashboard's figures for one evaluation: roll-up, stages, gaps, progress, agreement."""
     the_plan = plans.get_plan(session=session, code=plan)
-    view = evaluations.summarize_evaluation(session=session, plan=the_plan, code=evaluation)
+    view = evaluations.summarize_evaluation(
+        session=session, plan=the_plan, code=evaluation, since=since
+    )
     return documents.summary_document(view)
 
 

@@ -38,6 +38,7 @@ def dashboard(
     request: Request,
     plan: str,
     evaluation: str | None = Query(None),
+    since: str | None = Query(None),
     session: Session = Depends(get_session),
 ) -> Response:
     """The plan dashboard for one evaluation (default: the latest with joint ratings)."""
@@ -45,7 +46,9 @@ def dashboard(
     all_evaluations = evaluations.list_evaluations(session=session, plan=the_plan)
     doc = None
     if all_evaluations:
-        view = evaluations.summarize_evaluation(session=session, plan=the_plan, code=evaluation)
+        view = evaluations.summarize_evaluation(
+            session=session, plan=the_plan, code=evaluation, since=since
+        )
         doc = documents.summary_document(view)
     history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
     titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
