@@ -1,168 +1,48 @@
-"""The `accord` command line.  Every command calls services; none holds business rules."""
+"""Plan commands: plan create/list, check, summary."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from accord import schema
-from accord.config import Settings
-from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
-from accord.services import Conflict, Invalid, NotFound, documents, evaluations, examples, plans
+from accord.services import documents, evaluations, plans
 
-app = typer.Typer(
-    help="accord: conditions-based transitions, jointly evaluated.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-example_app = typer.Typer(help="Load a bundled example plan.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+from .base import app
+from .common import DATA_DIR, fail, out, settings_for, workspace_session
+
 plan_app = typer.Typer(
     help="Plans: create one from a framework file, list them.", no_args_is_help=True
 )
-app.add_typer(example_app, name="example")
-app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
-
-out = Console()
-err = Console(stderr=True)
-
-DataDir = typer.Option(
-    None, "--data-dir", envvar="ACCORD_DATA_DIR", help="Workspace directory (default .accord)."
-)
-
-
-def _settings(data_dir: Path | None, **extra: object) -> Settings:
-    values: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _shown(url: str) -> str:
-    """A database URL fit to print: the password hidden."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-@contextmanager
-def _session(settings: Settings, *, initialise: bool = False) -> Iterator[Session]:
-    """A committed-on-success session on the workspace database, with errors as messages."""
-    url = settings.resolved_database_url()
-    parsed = make_url(url)
-    if (
-        not initialise
-        and parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(parsed.database).exists()
-    ):
-        raise _fail(f"no accord database at {parsed.database}: run `accord init` first")
-    engine = make_engine(url)
-    try:
-        if initialise:
-            schema.upgrade(engine)
-        schema.check_current(engine)
-        with transaction(make_sessionmaker(engine)) as session:
-            yield session
-    except schema.SchemaError as exc:
-        raise _fail(str(exc)) from None
-    except (NotFound, Conflict, Invalid) as exc:
-        raise _fail(str(exc)) from None
-    except framework_yaml.FrameworkError as exc:
-        for d in exc.diagnostics:
-            err.print(str(d), highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except OperationalError as exc:
-        raise _fail(f"cannot use the database {_shown(url)}: {exc.orig}") from None
-    finally:
-        engine.dispose()
-
-
-@app.command()
-def init(data_dir: Path | None = DataDir) -> None:
-    """Create the workspace and bring its database up to date."""
-    settings = _settings(data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with _session(settings, initialise=True):
-        pass
-    out.print(
-        f"workspace ready: {settings.data_dir.resolve()} "
-        f"(database {_shown(settings.resolved_database_url())})",
-        highlight=False,
-    )
-
-
-@db_app.command("upgrade")
-def db_upgrade(data_dir: Path | None = DataDir) -> None:
-    """Apply pending database migrations."""
-    settings = _settings(data_dir)
-    with _session(settings, initialise=True):
-        pass
-    engine = make_engine(settings.resolved_database_url())
-    try:
-        out.print(f"database at migration {schema.current(engine)}")
-    finally:
-        engine.dispose()
-
-
-@example_app.command("opcon")
-def example_opcon(
-    data_dir: Path | None = DataDir,
-    if_missing: bool = typer.Option(
-        False, "--if-missing", help="Do nothing (and succeed) when the plan is there."
-    ),
-) -> None:
-    """Load the ROK–US OPCON plan and its illustrative 2019–2026 history."""
-    settings = _settings(data_dir)
-    with _session(settings, initialise=True) as session:
-        if if_missing and any(p.code == "opcon-cotp" for p in plans.list_plans(session=session)):
-            out.print("the OPCON example is already loaded")
-            return
-        plan = examples.load_example(session=session, name="opcon")
-        count = len(evaluations.list_evaluations(session=session, plan=plan))
-    out.print(
-        f"loaded plan {plan.code} with {count} evaluations "
-        f"([bold]{documents.ILLUSTRATIVE_NOTICE}[/])"
-    )
 
 
 @plan_app.command("create")
 def plan_create(
     file: Path = typer.Argument(..., help="Framework YAML file (see docs/framework-format.md)."),
     code: str | None = typer.Option(None, "--code", help="Plan code (default: the framework's)."),
-    data_dir: Path | None = DataDir,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Create a plan, its parties and its first agreed framework version from a YAML file."""
     try:
         text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{file}: cannot read file: {exc}") from None
-    with _session(_settings(data_dir), initialise=True) as session:
+        raise fail(f"{file}: cannot read file: {exc}") from None
+    with workspace_session(settings_for(data_dir), initialise=True) as session:
         plan = plans.create_plan(session=session, text=text, source=str(file), code=code)
         parties = ", ".join(p.code for p in plan.parties)
     out.print(f"created plan {plan.code} ({plan.title}; parties {parties})", highlight=False)
 
 
 @plan_app.command("list")
-def plan_list(data_dir: Path | None = DataDir) -> None:
+def plan_list(data_dir: Path | None = DATA_DIR) -> None:
     """List the plans in the workspace."""
-    with _session(_settings(data_dir)) as session:
+    with workspace_session(settings_for(data_dir)) as session:
         rows = [
             (p.code, p.title, p.target_date, p.illustrative)
             for p in plans.list_plans(session=session)
@@ -237,10 +117,10 @@ def summary(
         None, "--since", help="Measure progress since this evaluation (default: the previous)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON document instead."),
-    data_dir: Path | None = DataDir,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Scores by condition and field, met/total, progress, agreement, stages and the statement."""
-    with _session(_settings(data_dir)) as session:
+    with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
         view = evaluations.summarize_evaluation(
             session=session, plan=the_plan, code=evaluation, since=since
@@ -349,68 +229,3 @@ def _row(
         agreement,
         style=style,
     )
-
-
-@app.command()
-def serve(
-    data_dir: Path | None = DataDir,
-    host: str | None = typer.Option(
-        None, "--host", envvar="ACCORD_HOST", help="Address to listen on (default 127.0.0.1)."
-    ),
-    port: int | None = typer.Option(
-        None, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on (default 8000)."
-    ),
-    demo: bool = typer.Option(False, "--demo", help="Serve in demo mode."),
-) -> None:
-    """Serve the web application and the API."""
-    settings = _settings(data_dir, host=host, port=port, demo=demo or None)
-    _serve(settings)
-
-
-def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from accord.web.app import create_app
-
-    with _session(settings):
-        pass
-    out.print(
-        f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/] (Ctrl+C to stop)",
-        highlight=False,
-    )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
-
-
-@app.command()
-def demo(
-    data_dir: Path = typer.Option(
-        Path(".accord-demo"),
-        "--data-dir",
-        envvar="ACCORD_DATA_DIR",
-        help="Demo workspace directory.",
-    ),
-    port: int = typer.Option(
-        8000, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on."
-    ),
-) -> None:
-    """Create the demo workspace with the OPCON example if it is empty, then serve it."""
-    settings = _settings(data_dir, port=port, demo=True)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with _session(settings, initialise=True) as session:
-        if not plans.list_plans(session=session):
-            plan = examples.load_example(session=session, name="opcon")
-            out.print(
-                f"loaded the OPCON example plan ({plan.code}) into {settings.data_dir.resolve()}",
-                highlight=False,
-            )
-        illustrative = any(p.illustrative for p in plans.list_plans(session=session))
-    if illustrative:
-        out.print(
-            f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the example's ratings are invented."
-        )
-    _serve(settings)
-
-
-def main() -> None:
-    """Entry point of the `accord` console script."""
-    app()

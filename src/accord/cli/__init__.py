@@ -1,0 +1,16 @@
+"""The `accord` command line.  Every command calls services; none holds business rules.
+
+Commands live in modules by domain noun; importing this package registers them all.
+"""
+
+from __future__ import annotations
+
+from . import plans, workspace  # noqa: F401  (modules register their commands on `app`)
+from .base import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the `accord` console script."""
+    app()

@@ -1,0 +1,76 @@
+"""Helpers shared by the CLI modules: consoles, settings, sessions with errors as messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from accord import schema
+from accord.config import Settings
+from accord.db import make_engine, make_sessionmaker, transaction
+from accord.formats import framework_yaml
+from accord.services import Conflict, Invalid, NotFound
+
+out = Console()
+err = Console(stderr=True)
+
+DATA_DIR = typer.Option(
+    None, "--data-dir", envvar="ACCORD_DATA_DIR", help="Workspace directory (default .accord)."
+)
+
+
+def settings_for(data_dir: Path | None, **extra: object) -> Settings:
+    values: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def shown(url: str) -> str:
+    """A database URL fit to print: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterator[Session]:
+    """A committed-on-success session on the workspace database, with errors as messages."""
+    url = settings.resolved_database_url()
+    parsed = make_url(url)
+    if (
+        not initialise
+        and parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).exists()
+    ):
+        raise fail(f"no accord database at {parsed.database}: run `accord init` first")
+    engine = make_engine(url)
+    try:
+        if initialise:
+            schema.upgrade(engine)
+        schema.check_current(engine)
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    except schema.SchemaError as exc:
+        raise fail(str(exc)) from None
+    except (NotFound, Conflict, Invalid) as exc:
+        raise fail(str(exc)) from None
+    except framework_yaml.FrameworkError as exc:
+        for d in exc.diagnostics:
+            err.print(str(d), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except OperationalError as exc:
+        raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
+    finally:
+        engine.dispose()

@@ -1,0 +1,128 @@
+"""Workspace commands: init, db upgrade, example, serve, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from accord import schema
+from accord.config import Settings
+from accord.db import make_engine
+from accord.services import documents, evaluations, examples, plans
+
+from .base import app
+from .common import DATA_DIR, out, settings_for, shown, workspace_session
+
+example_app = typer.Typer(help="Load a bundled example plan.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(example_app, name="example")
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def init(data_dir: Path | None = DATA_DIR) -> None:
+    """Create the workspace and bring its database up to date."""
+    settings = settings_for(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with workspace_session(settings, initialise=True):
+        pass
+    out.print(
+        f"workspace ready: {settings.data_dir.resolve()} "
+        f"(database {shown(settings.resolved_database_url())})",
+        highlight=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: Path | None = DATA_DIR) -> None:
+    """Apply pending database migrations."""
+    settings = settings_for(data_dir)
+    with workspace_session(settings, initialise=True):
+        pass
+    engine = make_engine(settings.resolved_database_url())
+    try:
+        out.print(f"database at migration {schema.current(engine)}")
+    finally:
+        engine.dispose()
+
+
+@example_app.command("opcon")
+def example_opcon(
+    data_dir: Path | None = DATA_DIR,
+    if_missing: bool = typer.Option(
+        False, "--if-missing", help="Do nothing (and succeed) when the plan is there."
+    ),
+) -> None:
+    """Load the ROK–US OPCON plan and its illustrative 2019–2026 history."""
+    settings = settings_for(data_dir)
+    with workspace_session(settings, initialise=True) as session:
+        if if_missing and any(p.code == "opcon-cotp" for p in plans.list_plans(session=session)):
+            out.print("the OPCON example is already loaded")
+            return
+        plan = examples.load_example(session=session, name="opcon")
+        count = len(evaluations.list_evaluations(session=session, plan=plan))
+    out.print(
+        f"loaded plan {plan.code} with {count} evaluations "
+        f"([bold]{documents.ILLUSTRATIVE_NOTICE}[/])"
+    )
+
+
+@app.command()
+def serve(
+    data_dir: Path | None = DATA_DIR,
+    host: str | None = typer.Option(
+        None, "--host", envvar="ACCORD_HOST", help="Address to listen on (default 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on (default 8000)."
+    ),
+    demo: bool = typer.Option(False, "--demo", help="Serve in demo mode."),
+) -> None:
+    """Serve the web application and the API."""
+    settings = settings_for(data_dir, host=host, port=port, demo=demo or None)
+    _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from accord.web.app import create_app
+
+    with workspace_session(settings):
+        pass
+    out.print(
+        f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/] (Ctrl+C to stop)",
+        highlight=False,
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def demo(
+    data_dir: Path = typer.Option(
+        Path(".accord-demo"),
+        "--data-dir",
+        envvar="ACCORD_DATA_DIR",
+        help="Demo workspace directory.",
+    ),
+    port: int = typer.Option(
+        8000, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on."
+    ),
+) -> None:
+    """Create the demo workspace with the OPCON example if it is empty, then serve it."""
+    settings = settings_for(data_dir, port=port, demo=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with workspace_session(settings, initialise=True) as session:
+        if not plans.list_plans(session=session):
+            plan = examples.load_example(session=session, name="opcon")
+            out.print(
+                f"loaded the OPCON example plan ({plan.code}) into {settings.data_dir.resolve()}",
+                highlight=False,
+            )
+        illustrative = any(p.illustrative for p in plans.list_plans(session=session))
+    if illustrative:
+        out.print(
+            f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the example's ratings are invented."
+        )
+    _serve(settings)
