@@ -1,17 +1,24 @@
 """SQLAlchemy tables, one module per aggregate.  Importing this package registers them all."""
 
+from .audit import AuditRecord
 from .base import Base
-from .evaluation import Evaluation, JointRating, PartyRating
-from .framework import FrameworkVersion, Standard
+from .evaluation import (
+    ActionItem,
+    Evaluation,
+    JointRating,
+    PartyRating,
+    PartySubmission,
+    ReconciliationStep,
+    ReopenVote,
+    Signature,
+)
+from .framework import FrameworkApproval, FrameworkVersion, Standard
 from .plan import Party, Plan
+from .user import ApiToken, Membership, SigningKey, User, WebSession
 
 __all__ = [
-    "Base",
-    "Evaluation",
-    "FrameworkVersion",
-    "JointRating",
-    "Party",
-    "PartyRating",
-    "Plan",
-    "Standard",
+    "ActionItem", "ApiToken", "AuditRecord", "Base", "Evaluation", "FrameworkApproval",
+    "FrameworkVersion", "JointRating", "Membership", "Party", "PartyRating", "PartySubmission",
+    "Plan", "ReconciliationStep", "ReopenVote", "Signature", "SigningKey", "Standard", "User",
+    "WebSession",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+import datetime as dt
+
+from sqlalchemy import DateTime, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, Timestamped, new_uid
+from .base import Base, Timestamped, new_uid, utcnow
 from .plan import Plan
 
 VERSION_STATUSES = ("draft", "proposed", "agreed", "superseded")
@@ -29,6 +31,21 @@ class FrameworkVersion(Timestamped, Base):
         order_by="Standard.position",
         cascade="all, delete-orphan",
     )
+
+
+class FrameworkApproval(Base):
+    """A party signer's approval of a proposed framework version."""
+
+    __tablename__ = "framework_approval"
+    __table_args__ = (UniqueConstraint("framework_version_id", "party_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_version_id: Mapped[int] = mapped_column(
+        ForeignKey("framework_version.id", ondelete="CASCADE"), index=True
+    )
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Standard(Base):
