@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -18,7 +20,8 @@ from accord import schema
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker, transaction
 from accord.models import Base, Plan
-from accord.services import examples
+from accord.services import accounts, examples
+from accord.services.actors import SYSTEM
 from accord.web.app import create_app
 
 PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
@@ -100,7 +103,55 @@ def opcon(factory: sessionmaker[Session]) -> Plan:
         return examples.load_example(session=s, name="opcon")
 
 
+PERSONAS = ("admin", "rok-evaluator", "us-evaluator", "rok-signer", "us-signer", "observer")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with production cost takes ~60 ms a hash: too slow for hundreds of test users."""
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
+def people(factory: sessionmaker[Session], opcon: Plan) -> dict[str, str]:
+    """The demo personas of the OPCON plan: username -> API token."""
+    with transaction(factory) as s:
+        plan = s.get(Plan, opcon.id)
+        assert plan is not None
+        examples.create_demo_people(session=s, actor=SYSTEM, plan=plan)
+        return {
+            name: accounts.create_token(
+                session=s,
+                actor=SYSTEM,
+                user=accounts.get_user(session=s, username=name),
+                name="tests",
+            )[0]
+            for name in PERSONAS
+        }
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> TestClient:
+    """A client that is not signed in."""
+    return TestClient(app)
+
+
+@pytest.fixture
+def as_user(app: FastAPI, people: dict[str, str]) -> Callable[[str], TestClient]:
+    """as_user("rok-evaluator") -> a client authenticated with that persona's API token."""
+    return lambda name: TestClient(app, headers={"Authorization": f"Bearer {people[name]}"})
+
+
+@pytest.fixture
+def client(as_user: Callable[[str], TestClient]) -> TestClient:
+    """A client signed in as the observer of the OPCON plan."""
+    return as_user("observer")

@@ -66,7 +66,8 @@ def test_unknown_things_are_404_with_a_message(client: TestClient, opcon: Plan) 
     assert client.get("/api/v1/nothing").status_code == 404
 
 
-def test_plan_without_evaluations_is_404_not_500(client: TestClient, factory) -> None:  # type: ignore[no-untyped-def]
+def test_plan_without_evaluations_is_404_not_500(as_user, factory) -> None:  # type: ignore[no-untyped-def]
+    client = as_user("admin")
     from accord.db import transaction
     from accord.services import plans
     from accord.services.examples import example_text
@@ -77,6 +78,34 @@ def test_plan_without_evaluations_is_404_not_500(client: TestClient, factory) ->
         )
     r = client.get("/api/v1/plans/bare/summary")
     assert r.status_code == 404 and "no evaluations yet" in r.json()["detail"]
+
+
+def test_signed_out_callers_get_401_and_plans_of_others_are_invisible(
+    anon: TestClient,
+    as_user,
+    opcon: Plan,
+    factory,  # type: ignore[no-untyped-def]
+) -> None:
+    r = anon.get(f"/api/v1/plans/{opcon.code}/summary")
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    bad = anon.get("/api/v1/plans", headers={"Authorization": "Bearer acc_nonsense"})
+    assert bad.status_code == 401
+    from accord.db import transaction
+    from accord.services import plans
+    from accord.services.examples import example_text
+
+    with transaction(factory) as s:
+        plans.create_plan(
+            session=s, text=example_text("opcon", "framework.yaml"), source="f.yaml", code="private"
+        )
+    observer = as_user("observer")
+    assert [p["code"] for p in observer.get("/api/v1/plans").json()] == [opcon.code]
+    r = observer.get("/api/v1/plans/private/summary")
+    assert r.status_code == 404 and r.json()["detail"] == "no plan 'private'"  # not 403
+    assert {p["code"] for p in as_user("admin").get("/api/v1/plans").json()} == {
+        opcon.code,
+        "private",
+    }
 
 
 def test_openapi_document_and_security_headers(client: TestClient) -> None:

@@ -29,7 +29,7 @@ ARGS = [
 
 
 @pytest.fixture
-def live_url(settings: Settings, opcon: Plan) -> Iterator[str]:
+def live_url(settings: Settings, opcon: Plan, people: dict[str, str]) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -58,11 +58,22 @@ def page():  # type: ignore[no-untyped-def]
         browser.close()
 
 
+def sign_in(page, live_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form, as a person would."""
+    from accord.services.examples import demo_password
+
+    page.goto(f"{live_url}/")  # redirected to the sign-in form
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(demo_password(username))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_url}/plans/**")
+
+
 def test_dashboard_draws_the_chart_and_shows_the_statement(live_url: str, page) -> None:  # type: ignore[no-untyped-def]
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_url}/")
+    sign_in(page, live_url, "observer")
     statement = page.locator("#statement")
     assert statement.inner_text().startswith("Meaningful progress across 7 of 9 fields")
     page.wait_for_selector("#condition-chart[data-rendered='true']", timeout=15_000)
@@ -76,7 +87,7 @@ def test_dashboard_draws_the_chart_and_shows_the_statement(live_url: str, page) 
 
 
 def test_choosing_an_evaluation_changes_the_figures(live_url: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_url}/")
+    sign_in(page, live_url, "rok-evaluator")
     page.get_by_role("link", name="2023").click()
     page.wait_for_url("**evaluation=2023")
     assert "2023 annual joint evaluation" in page.locator("#statement-h").inner_text()

@@ -15,9 +15,24 @@ def test_home_redirects_to_the_only_plan(client: TestClient, opcon: Plan) -> Non
     assert r.status_code == 303 and r.headers["location"].endswith(f"/plans/{opcon.code}")
 
 
-def test_home_without_plans_explains_how_to_start(client: TestClient) -> None:
-    r = client.get("/")
+def test_home_without_plans_explains_how_to_start(app, factory) -> None:  # type: ignore[no-untyped-def]
+    from accord.db import transaction
+    from accord.services import accounts
+    from accord.services.actors import SYSTEM
+
+    with transaction(factory) as s:
+        user = accounts.create_user(
+            session=s, actor=SYSTEM, username="newcomer", password="long-enough", is_admin=True
+        )
+        token, _ = accounts.create_token(session=s, actor=SYSTEM, user=user, name="t")
+    r = TestClient(app, headers={"Authorization": f"Bearer {token}"}).get("/")
     assert r.status_code == 200 and "No plan yet" in r.text and "accord example opcon" in r.text
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(anon: TestClient, opcon: Plan) -> None:
+    r = anon.get(f"/plans/{opcon.code}?evaluation=2024", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/sign-in?next=/plans/{opcon.code}%3Fevaluation%3D2024"
 
 
 def test_dashboard_shows_statement_stages_agreement_and_notice(

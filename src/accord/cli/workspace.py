@@ -9,7 +9,8 @@ import typer
 from accord import schema
 from accord.config import Settings
 from accord.db import make_engine
-from accord.services import documents, evaluations, examples, plans
+from accord.services import accounts, documents, evaluations, examples, plans
+from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, out, settings_for, shown, workspace_session
@@ -116,11 +117,21 @@ def demo(
     with workspace_session(settings, initialise=True) as session:
         if not plans.list_plans(session=session):
             plan = examples.load_example(session=session, name="opcon")
+            examples.create_demo_people(session=session, actor=SYSTEM, plan=plan)
             out.print(
                 f"loaded the OPCON example plan ({plan.code}) into {settings.data_dir.resolve()}",
                 highlight=False,
             )
+        demo_accounts = [
+            u
+            for u, *_ in examples.DEMO_PEOPLE
+            if accounts.find_user(session=session, username=u) is not None
+        ]
         illustrative = any(p.illustrative for p in plans.list_plans(session=session))
+    if demo_accounts:
+        out.print("demo sign-ins (username / password):")
+        for username in demo_accounts:
+            out.print(f"  {username:<15} {examples.demo_password(username)}", highlight=False)
     if illustrative:
         out.print(
             f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the example's ratings are invented."

@@ -17,8 +17,24 @@ from .plan import Party, Plan
 from .user import ApiToken, Membership, SigningKey, User, WebSession
 
 __all__ = [
-    "ActionItem", "ApiToken", "AuditRecord", "Base", "Evaluation", "FrameworkApproval",
-    "FrameworkVersion", "JointRating", "Membership", "Party", "PartyRating", "PartySubmission",
-    "Plan", "ReconciliationStep", "ReopenVote", "Signature", "SigningKey", "Standard", "User",
+    "ActionItem",
+    "ApiToken",
+    "AuditRecord",
+    "Base",
+    "Evaluation",
+    "FrameworkApproval",
+    "FrameworkVersion",
+    "JointRating",
+    "Membership",
+    "Party",
+    "PartyRating",
+    "PartySubmission",
+    "Plan",
+    "ReconciliationStep",
+    "ReopenVote",
+    "Signature",
+    "SigningKey",
+    "Standard",
+    "User",
     "WebSession",
 ]

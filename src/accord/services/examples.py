@@ -14,6 +14,7 @@ from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Sta
 from accord.models.evaluation import EVALUATION_KINDS, EVALUATION_STATUSES
 
 from . import Conflict, Invalid
+from .actors import Actor
 from .frameworks import current_version, framework_of
 from .plans import create_plan
 
@@ -36,6 +37,44 @@ def load_example(*, session: Session, name: str = "opcon") -> Plan:
     history = yaml.safe_load(example_text(name, "history.yaml"))
     load_history(session=session, plan=plan, data=history, source=f"{name}/history.yaml")
     return plan
+
+
+DEMO_PEOPLE = (
+    # username, display name, is_admin, role, party
+    ("admin", "Plan administrator", True, None, None),
+    ("rok-evaluator", "ROK evaluator", False, "evaluator", "ROK"),
+    ("us-evaluator", "US evaluator", False, "evaluator", "US"),
+    ("rok-signer", "ROK signer", False, "signer", "ROK"),
+    ("us-signer", "US signer", False, "signer", "US"),
+    ("observer", "Observer", False, "observer", None),
+)
+
+
+def demo_password(username: str) -> str:
+    """The demo workspace's password for a demo user (shown on the sign-in page in demo mode)."""
+    return f"demo-{username}"
+
+
+def create_demo_people(*, session: Session, actor: Actor, plan: Plan) -> list[str]:
+    """One user per role and party of the example plan; returns their usernames."""
+    from . import accounts
+
+    names = []
+    for username, display, is_admin, role, party in DEMO_PEOPLE:
+        user = accounts.create_user(
+            session=session,
+            actor=actor,
+            username=username,
+            password=demo_password(username),
+            display_name=display,
+            is_admin=is_admin,
+        )
+        if role is not None:
+            accounts.grant_role(
+                session=session, actor=actor, user=user, plan=plan, role=role, party_code=party
+            )
+        names.append(username)
+    return names
 
 
 def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> list[Evaluation]:

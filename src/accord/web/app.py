@@ -6,21 +6,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord import __version__
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
+from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound
 
 from .api import plans as api_plans
+from .auth import BadCsrf, NotSignedIn
 from .pages import dashboard
+from .pages import session as session_pages
+from .templating import make_templates
 
 HERE = Path(__file__).parent
 
@@ -58,13 +62,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    templates = Jinja2Templates(directory=HERE / "templates")
+    templates = make_templates()
     templates.env.globals.update(settings=settings, version=__version__)
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_plans.router)
     app.include_router(dashboard.router)
+    app.include_router(session_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -83,6 +88,23 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(
             request, "error.html", {"status": status, "detail": detail}, status_code=status
         )
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(
+                {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, exc: BadCsrf) -> Response:
+        return error(request, 403, str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return error(request, 403, str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

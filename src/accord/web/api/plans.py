@@ -7,8 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from accord.services import documents, evaluations, plans
+from accord import permissions
+from accord.services import documents, evaluations
+from accord.services.actors import Actor
 
+from ..auth import get_actor
 from ..deps import get_session
 from . import schemas
 
@@ -33,23 +36,29 @@ def plan_document(plan: Any) -> dict[str, Any]:
 
 
 @router.get("/plans", response_model=list[schemas.PlanPublic])
-def list_plans(session: Session = Depends(get_session)) -> list[dict[str, Any]]:
-    """Every plan."""
-    return [plan_document(p) for p in plans.list_plans(session=session)]
+def list_plans(
+    session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+) -> list[dict[str, Any]]:
+    """The plans the caller may see."""
+    return [plan_document(p) for p in permissions.visible_plans(session, actor)]
 
 
 @router.get("/plans/{plan}", response_model=schemas.PlanPublic, responses=NOT_FOUND)
-def get_plan(plan: str, session: Session = Depends(get_session)) -> dict[str, Any]:
+def get_plan(
+    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+) -> dict[str, Any]:
     """One plan, by code."""
-    return plan_document(plans.get_plan(session=session, code=plan))
+    return plan_document(permissions.plan_for_actor(session, actor, plan))
 
 
 @router.get(
     "/plans/{plan}/evaluations", response_model=list[schemas.EvaluationPublic], responses=NOT_FOUND
 )
-def list_evaluations(plan: str, session: Session = Depends(get_session)) -> list[dict[str, Any]]:
+def list_evaluations(
+    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+) -> list[dict[str, Any]]:
     """The plan's evaluations, oldest first."""
-    the_plan = plans.get_plan(session=session, code=plan)
+    the_plan = permissions.plan_for_actor(session, actor, plan)
     return [
         documents.evaluation_document(e)
         for e in evaluations.list_evaluations(session=session, plan=the_plan)
@@ -68,9 +77,10 @@ def summary(
         "with joint ratings.",
     ),
     session: Session = Depends(get_session),
+    actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """The dashboard's figures for one evaluation: roll-up, stages, gaps, progress, agreement."""
-    the_plan = plans.get_plan(session=session, code=plan)
+    the_plan = permissions.plan_for_actor(session, actor, plan)
     view = evaluations.summarize_evaluation(
         session=session, plan=the_plan, code=evaluation, since=since
     )
@@ -78,9 +88,11 @@ def summary(
 
 
 @router.get("/plans/{plan}/history", response_model=schemas.HistoryPublic, responses=NOT_FOUND)
-def history(plan: str, session: Session = Depends(get_session)) -> dict[str, Any]:
+def history(
+    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+) -> dict[str, Any]:
     """Plan and condition scores of every evaluation with joint ratings, oldest first."""
-    the_plan = plans.get_plan(session=session, code=plan)
+    the_plan = permissions.plan_for_actor(session, actor, plan)
     points = evaluations.plan_history(session=session, plan=the_plan)
     return {
         "plan": the_plan.code,

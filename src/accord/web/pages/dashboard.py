@@ -6,31 +6,31 @@ import json
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from accord import permissions
 from accord.reports import charts
-from accord.services import documents, evaluations, plans
+from accord.services import documents, evaluations
+from accord.services.actors import Actor
 
+from ..auth import get_actor
 from ..deps import get_session
+from ..templating import templates_of
 
 router = APIRouter(include_in_schema=False)
 
 
-def _templates(request: Request) -> Jinja2Templates:
-    templates: Jinja2Templates = request.app.state.templates
-    return templates
-
-
 @router.get("/")
-def home(request: Request, session: Session = Depends(get_session)) -> Response:
+def home(
+    request: Request, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+) -> Response:
     """The only plan's dashboard, or the list of plans."""
-    all_plans = plans.list_plans(session=session)
+    all_plans = permissions.visible_plans(session, actor)
     if len(all_plans) == 1:
         return RedirectResponse(
             request.url_for("dashboard", plan=all_plans[0].code), status_code=303
         )
-    return _templates(request).TemplateResponse(request, "plans/index.html", {"plans": all_plans})
+    return templates_of(request).TemplateResponse(request, "plans/index.html", {"plans": all_plans})
 
 
 @router.get("/plans/{plan}", name="dashboard")
@@ -40,9 +40,10 @@ def dashboard(
     evaluation: str | None = Query(None),
     since: str | None = Query(None),
     session: Session = Depends(get_session),
+    actor: Actor = Depends(get_actor),
 ) -> Response:
     """The plan dashboard for one evaluation (default: the latest with joint ratings)."""
-    the_plan = plans.get_plan(session=session, code=plan)
+    the_plan = permissions.plan_for_actor(session, actor, plan)
     all_evaluations = evaluations.list_evaluations(session=session, plan=the_plan)
     doc = None
     if all_evaluations:
@@ -53,7 +54,7 @@ def dashboard(
     history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
     titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
     spec = charts.condition_scores(history, titles, illustrative=the_plan.illustrative)
-    return _templates(request).TemplateResponse(
+    return templates_of(request).TemplateResponse(
         request,
         "plans/dashboard.html",
         {

@@ -1,0 +1,87 @@
+"""People commands: user add, token create (run by the local operator on the server)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import typer
+
+from accord.services import accounts, plans
+from accord.services.actors import SYSTEM
+
+from .base import app
+from .common import DATA_DIR, fail, out, settings_for, workspace_session
+
+user_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for the API and the CLI.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="Login name (no spaces)."),
+    plan: str | None = typer.Option(None, "--plan", help="Plan to give the role in."),
+    party: str | None = typer.Option(None, "--party", help="Party the user acts for."),
+    role: str | None = typer.Option(
+        None, "--role", help="evaluator, signer or observer (needs --plan)."
+    ),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an administrator."),
+    name: str = typer.Option("", "--name", help="Display name."),
+    password_env: str | None = typer.Option(
+        None,
+        "--password-env",
+        help="Read the password from this environment variable instead of prompting (for scripts).",
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Create an account (or, if it exists, give it a role) as the local operator."""
+    import os
+
+    if role and not plan:
+        raise fail("--role needs --plan")
+    with workspace_session(settings_for(data_dir)) as session:
+        existing = accounts.find_user(session=session, username=username)
+        if existing is None:
+            if password_env:
+                password = os.environ.get(password_env, "")
+                if not password:
+                    raise fail(f"environment variable {password_env} is empty or unset")
+            else:
+                password = getpass.getpass(f"password for {username}: ")
+                if password != getpass.getpass("again: "):
+                    raise fail("the two passwords differ")
+            user = accounts.create_user(
+                session=session,
+                actor=SYSTEM,
+                username=username,
+                password=password,
+                display_name=name,
+                is_admin=admin,
+            )
+        else:
+            user = existing
+        if role and plan:
+            the_plan = plans.get_plan(session=session, code=plan)
+            accounts.grant_role(
+                session=session, actor=SYSTEM, user=user, plan=the_plan, role=role, party_code=party
+            )
+        what = f" as {party + ' ' if party else ''}{role} in {plan}" if role else ""
+    out.print(
+        f"{'created' if existing is None else 'updated'} user {username}{what}", highlight=False
+    )
+
+
+@token_app.command("create")
+def token_create(
+    username: str = typer.Argument(..., help="The user the token acts as."),
+    name: str = typer.Option("cli", "--name", help="A label to recognise the token by."),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Create an API token; it is printed once and stored only as a hash."""
+    with workspace_session(settings_for(data_dir)) as session:
+        user = accounts.get_user(session=session, username=username)
+        secret, _ = accounts.create_token(session=session, actor=SYSTEM, user=user, name=name)
+    out.print(secret, highlight=False, soft_wrap=True)
+    typer.echo("(shown once: store it now; send it as 'Authorization: Bearer <token>')", err=True)

@@ -1,0 +1,72 @@
+"""Who is asking: a bearer token (API, CLI) or a web session cookie (pages), with CSRF checks.
+
+Routes depend on `get_actor` (or `get_actor_optional`); access rules themselves live in
+accord.permissions and are applied by the services.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from accord.services import accounts
+from accord.services.actors import Actor, actor_for
+
+from .deps import get_session
+
+SESSION_COOKIE = "accord_session"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class NotSignedIn(Exception):
+    """No valid credentials: 401 for the API, a redirect to the sign-in page for pages."""
+
+
+class BadCsrf(Exception):
+    """A cookie-authenticated write without the session's CSRF token: 403."""
+
+
+async def _csrf_ok(request: Request, expected: str) -> bool:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    return sent is not None and hmac.compare_digest(sent, expected)
+
+
+async def get_actor_optional(
+    request: Request, session: Session = Depends(get_session)
+) -> Actor | None:
+    """The signed-in actor, or None; checks CSRF on cookie-authenticated writes."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.resolve_token(session=session, token=header[7:].strip())
+        if user is None:
+            raise NotSignedIn("invalid or revoked API token")
+        request.state.csrf_token = None
+        actor = actor_for(session, user)
+        request.state.actor = actor
+        return actor
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = accounts.resolve_session(session=session, token=token)
+    if found is None:
+        return None
+    user, web_session = found
+    request.state.csrf_token = web_session.csrf_token
+    if request.method in UNSAFE and not await _csrf_ok(request, web_session.csrf_token):
+        raise BadCsrf("missing or wrong CSRF token: reload the page and try again")
+    actor = actor_for(session, user)
+    request.state.actor = actor
+    return actor
+
+
+async def get_actor(actor: Actor | None = Depends(get_actor_optional)) -> Actor:
+    """The signed-in actor; NotSignedIn otherwise."""
+    if actor is None:
+        raise NotSignedIn("sign in first")
+    return actor
