@@ -16,7 +16,9 @@ from accord import schema
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
-from accord.services import Conflict, Invalid, NotFound
+from accord.permissions import Forbidden
+from accord.services import Conflict, Invalid, NotFound, accounts
+from accord.services.actors import Actor, actor_for
 
 out = Console()
 err = Console(stderr=True)
@@ -64,7 +66,7 @@ def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterat
             yield session
     except schema.SchemaError as exc:
         raise fail(str(exc)) from None
-    except (NotFound, Conflict, Invalid) as exc:
+    except (NotFound, Conflict, Invalid, Forbidden) as exc:
         raise fail(str(exc)) from None
     except framework_yaml.FrameworkError as exc:
         for d in exc.diagnostics:
@@ -74,3 +76,21 @@ def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterat
         raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
     finally:
         engine.dispose()
+
+
+TOKEN = typer.Option(
+    None,
+    "--token",
+    envvar="ACCORD_TOKEN",
+    help="API token of the user to act as (from `accord token create`).",
+)
+
+
+def token_actor(session: Session, token: str | None) -> Actor:
+    """The user an API token belongs to, for commands a party's member runs; fails politely."""
+    if not token:
+        raise fail("this command acts as a user: pass --token or set ACCORD_TOKEN")
+    user = accounts.resolve_token(session=session, token=token)
+    if user is None:
+        raise fail("the API token is not valid (revoked, or from another workspace)")
+    return actor_for(session, user)
