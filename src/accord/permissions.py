@@ -70,6 +70,29 @@ RULES: dict[str, Rule] = {
 }
 
 
+DESCRIPTIONS: dict[str, str] = {
+    "plan.view": "see this plan",
+    "audit.view": "read this plan's audit trail",
+    "plan.create": "create plans",
+    "user.admin": "manage users",
+    "evaluation.manage": "set up evaluations",
+    "framework.draft": "draft framework versions",
+    "rating.edit": "rate",
+    "rating.submit": "submit ratings",
+    "submission.reopen": "agree to reopen a submission",
+    "reconcile": "reconcile",
+    "framework.approve": "approve framework versions",
+    "evaluation.sign": "sign",
+    "evaluation.conclude": "conclude evaluations",
+    "action.edit": "change this action item",
+}
+
+
+def describe(action: str) -> str:
+    """An action in words, for messages."""
+    return DESCRIPTIONS.get(action, action.replace(".", " "))
+
+
 def can(
     actor: Actor, action: str, *, plan: Plan | None = None, party_id: int | None = None
 ) -> bool:
@@ -85,7 +108,7 @@ def require(
 ) -> None:
     """Forbidden unless `can(...)`."""
     if not can(actor, action, plan=plan, party_id=party_id):
-        raise Forbidden(f"{actor.username} may not {action.replace('.', ' ')} here")
+        raise Forbidden(f"{actor.username} may not {describe(action)} here")
 
 
 def require_admin(actor: Actor) -> None:
@@ -123,9 +146,9 @@ def acting_party(actor: Actor, plan: Plan, action: str, party_code: str | None =
         for pid, code in candidates.items():
             if code == party_code:
                 return pid
-        raise Forbidden(f"{actor.username} may not {action.replace('.', ' ')} for {party_code}")
+        raise Forbidden(f"{actor.username} may not {describe(action)} for {party_code}")
     if len(candidates) == 1:
         return next(iter(candidates))
     if not candidates:
-        raise Forbidden(f"{actor.username} may not {action.replace('.', ' ')} in {plan.code}")
+        raise Forbidden(f"{actor.username} may not {describe(action)} in {plan.code}")
     raise Forbidden("you act for several parties here: name the party")

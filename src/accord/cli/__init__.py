@@ -5,7 +5,7 @@ Commands live in modules by domain noun; importing this package registers them a
 
 from __future__ import annotations
 
-from . import plans, users, workspace  # noqa: F401  (modules register their commands on `app`)
+from . import audit, evaluations, frameworks, plans, signatures, users, workspace  # noqa: F401  (modules register their commands on `app`)
 from .base import app
 
 __all__ = ["app", "main"]

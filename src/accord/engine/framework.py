@@ -118,6 +118,21 @@ class Body:
     name: str
 
 
+RECONCILIATION_RULES = ("consensus", "conservative", "lead_party")
+
+
+@dataclass(frozen=True)
+class ReconciliationRule:
+    """How divergent party ratings become a joint rating.
+
+    consensus: one party proposes a joint level, every other party approves or counters;
+    conservative: the lower of the parties' levels, at once; lead_party: the lead party's level.
+    """
+
+    rule: Literal["consensus", "conservative", "lead_party"] = "consensus"
+    lead_party: str | None = None
+
+
 @dataclass(frozen=True)
 class ProgressRule:
     """When a node shows meaningful progress between two evaluations.
@@ -148,6 +163,7 @@ class Framework:
     target_date: dt.date | None = None
     rollup: RollupMethod = "weighted_mean"
     progress_rule: ProgressRule = field(default_factory=ProgressRule)
+    reconciliation: ReconciliationRule = field(default_factory=ReconciliationRule)
     illustrative: bool = False
     description: str = ""
     title_ko: str = ""
@@ -561,6 +577,7 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
         )
 
     rule = _progress_rule(r, top.get("progress_rule"))
+    reconciliation = _reconciliation_rule(r, top.get("reconciliation"), {p.code for p in parties})
     illustrative = top.get("illustrative", False)
     if not isinstance(illustrative, bool):
         r.problem(("illustrative",), "'illustrative' must be true or false")
@@ -583,10 +600,31 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
         target_date=target_date,
         rollup=rollup,
         progress_rule=rule,
+        reconciliation=reconciliation,
         illustrative=illustrative,
         description=description,
     )
     return fw, r.problems
+
+
+def _reconciliation_rule(r: _Reader, raw: Any, parties: set[str]) -> ReconciliationRule:
+    if raw is None:
+        return ReconciliationRule()
+    path: Path = ("reconciliation",)
+    data = r.mapping(raw, path, "'reconciliation'")
+    rule = data.get("rule", "consensus")
+    if rule not in RECONCILIATION_RULES:
+        r.problem(
+            (*path, "rule"),
+            f"'rule' must be one of {', '.join(RECONCILIATION_RULES)}, not {rule!r}",
+        )
+        rule = "consensus"
+    lead = r.text(data, "lead_party", path, required=False) or None
+    if rule == "lead_party" and lead is None:
+        r.problem(path, "rule 'lead_party' needs 'lead_party': the code of the leading party")
+    if lead is not None and lead not in parties:
+        r.problem((*path, "lead_party"), f"unknown party {lead!r}")
+    return ReconciliationRule(rule, lead)
 
 
 def _progress_rule(r: _Reader, raw: Any) -> ProgressRule:

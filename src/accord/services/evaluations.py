@@ -123,7 +123,12 @@ def summarize_evaluation(
                 f"since: evaluation {since!r} has no joint ratings to compare {current.code!r} with"
             )
     fw = framework_of(current.framework_version)
-    parties = party_ratings(session=session, evaluation_ids=[current.id]).get(current.id, {})
+    # blind rating: drafts are never read for a summary, so nothing about them can leak
+    parties = (
+        {}
+        if current.status in ("planned", "open")
+        else party_ratings(session=session, evaluation_ids=[current.id]).get(current.id, {})
+    )
     summary = summarize(
         fw,
         encode(fw, joint.get(current.id, {})),

@@ -56,8 +56,9 @@ def demo_password(username: str) -> str:
 
 
 def create_demo_people(*, session: Session, actor: Actor, plan: Plan) -> list[str]:
-    """One user per role and party of the example plan; returns their usernames."""
-    from . import accounts
+    """One user per role and party of the example plan (signers with a signing key locked by
+    their demo password); returns their usernames."""
+    from . import accounts, signatures
 
     names = []
     for username, display, is_admin, role, party in DEMO_PEOPLE:
@@ -72,6 +73,10 @@ def create_demo_people(*, session: Session, actor: Actor, plan: Plan) -> list[st
         if role is not None:
             accounts.grant_role(
                 session=session, actor=actor, user=user, plan=plan, role=role, party_code=party
+            )
+        if role == "signer":
+            signatures.create_signing_key(
+                session=session, actor=actor, user=user, passphrase=demo_password(username)
             )
         names.append(username)
     return names

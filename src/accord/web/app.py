@@ -20,9 +20,12 @@ from accord.db import make_engine, make_sessionmaker
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound
 
+from .api import evaluations as api_evaluations
+from .api import frameworks as api_frameworks
 from .api import plans as api_plans
+from .api import signatures as api_signatures
 from .auth import BadCsrf, NotSignedIn
-from .pages import dashboard
+from .pages import dashboard, rounds
 from .pages import session as session_pages
 from .templating import make_templates
 
@@ -68,7 +71,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api_plans.router)
+    app.include_router(api_signatures.router)
+    app.include_router(api_frameworks.router)
+    app.include_router(api_evaluations.router)
     app.include_router(dashboard.router)
+    app.include_router(rounds.router)
     app.include_router(session_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
@@ -112,6 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> Response:
+        if request.url.path.startswith("/api/") and exc.current is not None:
+            return JSONResponse({"detail": str(exc), "current": exc.current}, status_code=409)
         return error(request, 409, str(exc))
 
     @app.exception_handler(Invalid)

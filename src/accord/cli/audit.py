@@ -1,0 +1,35 @@
+"""Audit commands: verify the hash chain of the audit trail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from accord.services import audit
+
+from .base import app
+from .common import DATA_DIR, out, settings_for, workspace_session
+
+audit_app = typer.Typer(help="The audit trail of every write.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def verify(data_dir: Path | None = DATA_DIR) -> None:
+    """Walk the audit trail's hash chain and report the first broken record, if any."""
+    with workspace_session(settings_for(data_dir)) as session:
+        result = audit.verify(session)
+    # the verdict goes to standard output either way; exit status 1 lets scripts alert on it
+    if not result.ok:
+        out.print(
+            f"audit trail BROKEN at record {result.broken_at}: {result.reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    out.print(
+        f"audit trail intact: {result.records} records, head {result.head}",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,326 @@
+"""Evaluation round commands: evaluation create/open/status, rate, submit, reconcile,
+conclude, action list.  Party actions act as the user of --token / ACCORD_TOKEN."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accord.services import action_items, lifecycle, plans, ratings, reconciliation
+from accord.services.actors import SYSTEM, Actor
+
+from .base import app
+from .common import DATA_DIR, TOKEN, fail, out, settings_for, token_actor, workspace_session
+
+evaluation_app = typer.Typer(help="Evaluations: create, open, status.", no_args_is_help=True)
+reconcile_app = typer.Typer(help="Reconcile divergent ratings.", no_args_is_help=True)
+action_app = typer.Typer(help="Action items.", no_args_is_help=True)
+app.add_typer(evaluation_app, name="evaluation")
+app.add_typer(reconcile_app, name="reconcile")
+app.add_typer(action_app, name="action")
+
+PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+PARTY = typer.Option(None, "--party", help="Party to act for, if you act for several.")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option}: a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def _plan_code(session, plan: str | None) -> str:  # type: ignore[no-untyped-def]
+    return plans.default_plan(session=session, code=plan).code
+
+
+def _print_status(doc: dict[str, object]) -> None:
+    parties = doc["parties"]
+    assert isinstance(parties, list)
+    due = doc["due_on"] or "no deadline"
+    out.print(f"evaluation {doc['evaluation']}: [bold]{doc['status']}[/] ({due})", highlight=False)
+    for p in parties:
+        votes = f"; reopen agreed by {', '.join(p['reopen_votes'])}" if p["reopen_votes"] else ""
+        out.print(
+            f"  {p['party']}: {'submitted' if p['submitted'] else 'not submitted'}{votes}",
+            highlight=False,
+        )
+    own = doc["own_rated"]
+    assert isinstance(own, dict)
+    for party, n in own.items():
+        out.print(f"  your party {party}: {n}/{doc['standards']} rated", highlight=False)
+
+
+def _actor(session, token: str | None, *, required: bool) -> Actor:  # type: ignore[no-untyped-def]
+    if token or required:
+        return token_actor(session, token)
+    return SYSTEM
+
+
+@evaluation_app.command("create")
+def evaluation_create(
+    code: str = typer.Argument(..., help="Short code of the evaluation, e.g. 2027."),
+    held_on: str = typer.Option(..., "--held-on", help="Date of the evaluation, YYYY-MM-DD."),
+    label: str = typer.Option("", "--label", help="Title, e.g. '2027 annual joint evaluation'."),
+    kind: str = typer.Option("annual", "--kind", help="annual, stage or adhoc."),
+    due_on: str | None = typer.Option(None, "--due-on", help="Rating deadline, YYYY-MM-DD."),
+    plan: str | None = PLAN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Plan an evaluation on the current agreed framework version (local operator)."""
+    held, due = _date(held_on, "--held-on"), _date(due_on, "--due-on")
+    assert held is not None
+    with workspace_session(settings_for(data_dir)) as session:
+        ev = lifecycle.create_evaluation(
+            session=session,
+            actor=SYSTEM,
+            plan_code=_plan_code(session, plan),
+            code=code,
+            label=label,
+            held_on=held,
+            kind=kind,
+            due_on=due,
+        )
+        out.print(
+            f"planned evaluation {ev.code} ({ev.label}) on framework "
+            f"{ev.framework_version.version}",
+            highlight=False,
+        )
+
+
+@evaluation_app.command("open")
+def evaluation_open(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    due_on: str | None = typer.Option(None, "--due-on", help="Rating deadline, YYYY-MM-DD."),
+    plan: str | None = PLAN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Open a planned evaluation for rating (local operator)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        doc = lifecycle.open_evaluation(
+            session=session,
+            actor=SYSTEM,
+            plan_code=_plan_code(session, plan),
+            code=code,
+            due_on=_date(due_on, "--due-on"),
+        )
+    _print_status(doc)
+
+
+@evaluation_app.command("status")
+def evaluation_status(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Status, deadline, which parties submitted, and your party's progress."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = _actor(session, token, required=False)
+        doc = ratings.status(
+            session=session, actor=actor, plan_code=_plan_code(session, plan), code=code
+        )
+    _print_status(doc)
+
+
+@app.command()
+def rate(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    standard: str = typer.Argument(..., help="Standard code, e.g. C1.1.1."),
+    level: str = typer.Argument(..., help="A level label of the standard's scale, or N/A."),
+    rationale: str = typer.Option("", "--rationale", help="Why this level."),
+    version: int | None = typer.Option(
+        None, "--version", help="Version you last saw (default: the current one)."
+    ),
+    party: str | None = PARTY,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Rate one standard for your party (an evaluator; while the evaluation is open)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token)
+        plan_code = _plan_code(session, plan)
+        if version is None:
+            from accord import permissions
+
+            the_plan = permissions.plan_for_actor(session, actor, plan_code)
+            party_id = permissions.acting_party(actor, the_plan, "rating.edit", party)
+            party_code = next(r.party_code for r in actor.roles if r.party_id == party_id)
+            mine = ratings.party_ratings(
+                session=session,
+                actor=actor,
+                plan_code=plan_code,
+                code=code,
+                party_code=party_code or "",
+                only={standard},
+            )
+            version = mine[0]["version"] if mine else None
+        saved = ratings.save_ratings(
+            session=session,
+            actor=actor,
+            plan_code=plan_code,
+            code=code,
+            party_code=party,
+            ratings=[ratings.RatingInput(standard, level, rationale, version)],
+        )
+    out.print(f"{standard}: {saved[0]['level']} (version {saved[0]['version']})", highlight=False)
+
+
+@app.command()
+def submit(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    party: str | None = PARTY,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Submit your party's ratings; final unless every party agrees to reopen."""
+    with workspace_session(settings_for(data_dir)) as session:
+        doc = ratings.submit(
+            session=session,
+            actor=token_actor(session, token),
+            plan_code=_plan_code(session, plan),
+            code=code,
+            party_code=party,
+        )
+    _print_status(doc)
+
+
+@reconcile_app.command("queue")
+def reconcile_queue(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Divergent standards, widest gaps first, with proposals and approvals."""
+    with workspace_session(settings_for(data_dir)) as session:
+        doc = reconciliation.queue(
+            session=session,
+            actor=_actor(session, token, required=False),
+            plan_code=_plan_code(session, plan),
+            code=code,
+        )
+    if as_json:
+        out.print_json(json.dumps(doc, ensure_ascii=False))
+        return
+    table = Table(
+        title=f"{doc['unresolved']} of {doc['divergent']} divergences unresolved "
+        f"(rule: {doc['rule']})",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for col in ("standard", "levels", "gap", "proposal", "approved by", "joint"):
+        table.add_column(col)
+    for item in doc["items"]:
+        levels = ", ".join(f"{p} {lv}" for p, lv in item["levels"].items())
+        prop = item["proposal"]
+        table.add_row(
+            item["standard"],
+            levels,
+            str(item["gap"]),
+            f"{prop['party']}: {prop['level']}" if prop else "—",
+            ", ".join(item["approved_by"]) or "—",
+            item["joint"] or "—",
+        )
+    out.print(table)
+
+
+@reconcile_app.command("propose")
+def reconcile_propose(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    standard: str = typer.Argument(..., help="Standard code."),
+    level: str = typer.Argument(..., help="Proposed joint level."),
+    rationale: str = typer.Option(..., "--rationale", help="Why this joint level."),
+    party: str | None = PARTY,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Propose (or counter with) a joint level for a divergent standard."""
+    with workspace_session(settings_for(data_dir)) as session:
+        item = reconciliation.propose(
+            session=session,
+            actor=token_actor(session, token),
+            plan_code=_plan_code(session, plan),
+            code=code,
+            standard=standard,
+            level=level,
+            rationale=rationale,
+            party_code=party,
+        )
+    out.print(
+        f"{standard}: proposed {level}; approved by {', '.join(item['approved_by'])}",
+        highlight=False,
+    )
+
+
+@reconcile_app.command("approve")
+def reconcile_approve(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    standard: str = typer.Argument(..., help="Standard code."),
+    party: str | None = PARTY,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Approve the standing proposal for a standard."""
+    with workspace_session(settings_for(data_dir)) as session:
+        item = reconciliation.approve(
+            session=session,
+            actor=token_actor(session, token),
+            plan_code=_plan_code(session, plan),
+            code=code,
+            standard=standard,
+            party_code=party,
+        )
+    joint = f"joint level {item['joint']}" if item["joint"] else "waiting for other parties"
+    out.print(f"{standard}: approved; {joint}", highlight=False)
+
+
+@app.command()
+def conclude(
+    code: str = typer.Argument(..., help="Evaluation code."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Conclude an evaluation whose divergences are all resolved (a signer, or the operator)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        doc = lifecycle.conclude(
+            session=session,
+            actor=_actor(session, token, required=False),
+            plan_code=_plan_code(session, plan),
+            code=code,
+        )
+    _print_status(doc)
+
+
+@action_app.command("list")
+def action_list(
+    status: str | None = typer.Option(None, "--status", help="open, in_progress, done, dropped"),
+    plan: str | None = PLAN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """The plan's action items."""
+    with workspace_session(settings_for(data_dir)) as session:
+        items = action_items.list_items(
+            session=session, actor=SYSTEM, plan_code=_plan_code(session, plan), status=status
+        )
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("standard", "evaluation", "owner", "due", "status", "notes"):
+        table.add_column(col)
+    for i in items:
+        table.add_row(
+            i["standard"], i["evaluation"], i["owner"], i["due_on"] or "—", i["status"], i["notes"]
+        )
+    out.print(table if items else "no action items")

@@ -1,0 +1,233 @@
+"""Framework version commands: framework list, diff, import, propose, approve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from accord.engine.diff import Change, FrameworkDiff, diff
+from accord.engine.framework import Framework
+from accord.formats import framework_yaml
+from accord.services import framework_versions as versions
+from accord.services import plans
+from accord.services.actors import SYSTEM
+
+from .base import app
+from .common import DATA_DIR, TOKEN, err, fail, out, settings_for, token_actor, workspace_session
+
+framework_app = typer.Typer(
+    help="Framework versions: import a draft, propose it, approve it, compare versions.",
+    no_args_is_help=True,
+)
+app.add_typer(framework_app, name="framework")
+
+PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{file}: cannot read file: {exc}") from None
+
+
+def _approvals(info: versions.VersionInfo) -> str:
+    if not any(a.approved for a in info.approvals) and info.status != "proposed":
+        return "—"
+    return ", ".join(f"{a.party} {'✓' if a.approved else '…'}" for a in info.approvals)
+
+
+@framework_app.command("list")
+def framework_list(plan: str | None = PLAN, data_dir: Path | None = DATA_DIR) -> None:
+    """List the plan's framework versions: status, standards, approvals, content hash."""
+    with workspace_session(settings_for(data_dir)) as session:
+        the_plan = plans.default_plan(session=session, code=plan)
+        code = the_plan.code
+        rows = versions.list_versions(session=session, actor=SYSTEM, plan=the_plan)
+    table = Table(title=f"Framework versions of {code}", title_justify="left", box=box.SIMPLE_HEAD)
+    for col in ("version", "status", "created", "standards", "approvals", "sha-256"):
+        table.add_column(col, no_wrap=True)
+    styles = {"agreed": "green", "proposed": "yellow", "draft": "cyan", "superseded": "dim"}
+    for v in rows:
+        table.add_row(
+            escape(v.version),
+            f"[{styles.get(v.status, '')}]{v.status}[/]",
+            v.created_at.strftime("%Y-%m-%d"),
+            str(v.standards),
+            _approvals(v),
+            v.content_hash[:12],
+        )
+    out.print(table)
+
+
+def _is_file(arg: str) -> bool:
+    return Path(arg).is_file()
+
+
+def _file_framework(arg: str) -> Framework:
+    fw, diagnostics = framework_yaml.validate(_read(Path(arg)), arg)
+    if fw is None:
+        for d in diagnostics:
+            err.print(str(d), highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    return fw
+
+
+@framework_app.command("diff")
+def framework_diff(
+    a: str = typer.Argument(..., help="The older version: a version label or a YAML file."),
+    b: str = typer.Argument(..., help="The newer version: a version label or a YAML file."),
+    plan: str | None = PLAN,
+    as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Show added, removed and changed standards (and stages, tree, scales) from A to B."""
+    frameworks: dict[str, Framework] = {
+        arg: _file_framework(arg) for arg in (a, b) if _is_file(arg)
+    }
+    plan_code = ""
+    if len(frameworks) < 2:
+        with workspace_session(settings_for(data_dir)) as session:
+            the_plan = plans.default_plan(session=session, code=plan)
+            plan_code = the_plan.code
+            for arg in (a, b):
+                if arg not in frameworks:
+                    frameworks[arg] = versions.framework_for(
+                        session=session, actor=SYSTEM, plan=the_plan, version=arg
+                    )
+    result = diff(frameworks[a], frameworks[b])
+    if as_json:
+        doc = {"plan": plan_code or None, **result.as_dict()}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    print_diff(result, a, b)
+
+
+def _show(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, tuple):
+        return ", ".join(value) if value else "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _change_line(c: Change) -> str:
+    what = escape(c.what)
+    if isinstance(c.before, tuple) and isinstance(c.after, tuple) and c.what != "levels":
+        plus = [f"[green]+{escape(x)}[/]" for x in c.after if x not in c.before]
+        minus = [f"[red]−{escape(x)}[/]" for x in c.before if x not in c.after]
+        moved = " ".join(plus + minus)
+        if max(len(c.before), len(c.after)) > 4 and moved:
+            # a long list of codes: what joined and left says more than both lists in full
+            return f"{what}: {moved}  ({len(c.before)} → {len(c.after)})"
+        if moved:
+            return f"{what}: {escape(_show(c.before))} → {escape(_show(c.after))}  ({moved})"
+    before, after = escape(_show(c.before)), escape(_show(c.after))
+    return f"{what}: [red]{before}[/] → [green]{after}[/]"
+
+
+def print_diff(d: FrameworkDiff, a: str, b: str) -> None:
+    """Readable diff: one block per section, `before → after` for every changed attribute."""
+    head = f"[bold]Framework {escape(a)} → {escape(b)}[/]"
+    if (a, b) != (d.a, d.b):  # files were named: say which versions they hold
+        head += f"  (versions {escape(d.a)} → {escape(d.b)})"
+    out.print(head, soft_wrap=True)
+    if d.empty:
+        out.print("no differences")
+        return
+    for name, section in d.sections():
+        if section.empty:
+            continue
+        counts = f"{len(section.added)} added, {len(section.removed)} removed, "
+        counts += f"{len(section.changed)} changed"
+        out.print(f"\n[bold]{name.capitalize()}[/]: {counts}")
+        for item in section.added:
+            where = f"  [dim](in {escape(item.parent)})[/]" if item.parent else ""
+            out.print(f"  [green]+ {escape(item.code)}[/]  {escape(item.title)}{where}")
+        for item in section.removed:
+            where = f"  [dim](was in {escape(item.parent)})[/]" if item.parent else ""
+            out.print(f"  [red]− {escape(item.code)}[/]  {escape(item.title)}{where}")
+        for changed in section.changed:
+            out.print(f"  [yellow]~ {escape(changed.code)}[/]  {escape(changed.title)}")
+            for c in changed.changes:
+                out.print(f"      {_change_line(c)}")
+    if d.framework:
+        out.print("\n[bold]Plan settings[/]")
+        for c in d.framework:
+            out.print(f"  {_change_line(c)}")
+
+
+@framework_app.command("import")
+def framework_import(
+    file: Path = typer.Argument(..., help="Framework YAML file with a new version label."),
+    plan: str | None = PLAN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Import a framework file as a new draft version of the plan (as the local operator)."""
+    text = _read(file)
+    with workspace_session(settings_for(data_dir)) as session:
+        the_plan = plans.default_plan(session=session, code=plan)
+        info = versions.create_draft(
+            session=session, actor=SYSTEM, plan=the_plan, text=text, source=str(file)
+        )
+    out.print(
+        f"created draft {info.version} of plan {info.plan} ({info.standards} standards, "
+        f"sha-256 {info.content_hash[:12]}); next: accord framework propose {info.version}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@framework_app.command("propose")
+def framework_propose(
+    version: str = typer.Argument(..., help="The draft version label."),
+    plan: str | None = PLAN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Put a draft version to the parties for approval (as the local operator)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        the_plan = plans.default_plan(session=session, code=plan)
+        info = versions.propose(session=session, actor=SYSTEM, plan=the_plan, version=version)
+    out.print(
+        f"proposed {info.version} of plan {info.plan}; awaiting approval of "
+        + ", ".join(info.awaiting),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@framework_app.command("approve")
+def framework_approve(
+    version: str = typer.Argument(..., help="The proposed version label."),
+    plan: str | None = PLAN,
+    party: str | None = typer.Option(
+        None, "--party", help="The party to approve for (when you sign for several)."
+    ),
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Approve a proposed version for your party, as the user of an API token (a signer)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token)
+        the_plan = plans.default_plan(session=session, code=plan)
+        result = versions.approve(
+            session=session, actor=actor, plan=the_plan, version=version, party_code=party
+        )
+    info = result.version
+    out.print(f"{result.party} approved {info.version} of plan {info.plan}", highlight=False)
+    if info.status == "agreed":
+        parties = ", ".join(a.party for a in info.approvals)
+        line = f"{info.version} is now agreed by {parties}"
+        if result.superseded:
+            line += f"; {', '.join(result.superseded)} superseded"
+        out.print(line, highlight=False)
+    else:
+        out.print(f"awaiting approval of {', '.join(info.awaiting)}", highlight=False)

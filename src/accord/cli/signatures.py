@@ -1,0 +1,163 @@
+"""Signature commands: key create, sign, export (a signed bundle) and verify (offline)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from accord import permissions
+from accord.services import plans, signatures
+from accord.services.actors import SYSTEM
+
+from .base import app
+from .common import DATA_DIR, TOKEN, err, fail, out, settings_for, token_actor, workspace_session
+
+key_app = typer.Typer(help="Signing keys of party signers.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+PASSPHRASE_ENV = typer.Option(
+    None,
+    "--passphrase-env",
+    help="Read the passphrase from this environment variable instead of prompting (for scripts).",
+)
+
+
+def _passphrase(env: str | None, prompt: str, *, twice: bool = False) -> str:
+    if env:
+        value = os.environ.get(env, "")
+        if not value:
+            raise fail(f"environment variable {env} is empty or unset")
+        return value
+    value = getpass.getpass(prompt)
+    if twice and value != getpass.getpass("again: "):
+        raise fail("the two passphrases differ")
+    return value
+
+
+@key_app.command("create")
+def key_create(
+    token: str | None = TOKEN,
+    passphrase_env: str | None = PASSPHRASE_ENV,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Create your Ed25519 signing key, its private half locked by a passphrase."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token)
+        passphrase = _passphrase(
+            passphrase_env, "new passphrase for your signing key: ", twice=True
+        )
+        key = signatures.create_signing_key(session=session, actor=actor, passphrase=passphrase)
+        fingerprint = key.fingerprint
+    out.print(f"created the signing key of {actor.username}", highlight=False)
+    out.print(f"fingerprint {fingerprint}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def sign(
+    evaluation: str = typer.Argument(..., help="Code of the concluded evaluation to sign."),
+    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    party: str | None = typer.Option(
+        None, "--party", help="Party to sign for (needed only if you sign for several)."
+    ),
+    token: str | None = TOKEN,
+    passphrase_env: str | None = PASSPHRASE_ENV,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Sign a concluded evaluation for your party with your signing key."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token)
+        code = plans.default_plan(session=session, code=plan).code
+        the_plan = permissions.plan_for_actor(session, actor, code)
+        passphrase = _passphrase(passphrase_env, "passphrase of your signing key: ")
+        sig = signatures.sign_evaluation(
+            session=session,
+            actor=actor,
+            plan=the_plan,
+            code=evaluation,
+            passphrase=passphrase,
+            party_code=party,
+        )
+        signed_by = sig.party.code
+        state = signatures.signatures_of(
+            session=session, actor=actor, plan=the_plan, code=evaluation
+        )
+    out.print(
+        f"signed evaluation {evaluation} of {the_plan.code} for {signed_by} "
+        f"(document sha256 {sig.document_sha256})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if state["pending"]:
+        out.print(f"still to sign: {', '.join(state['pending'])}", highlight=False)
+    else:
+        out.print(f"every party has signed: evaluation {evaluation} is now signed", highlight=False)
+
+
+@app.command("export")
+def export(
+    evaluation: str = typer.Argument(..., help="Code of the signed evaluation."),
+    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="File to write the bundle to ('-' for standard output)."
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Write the signed bundle of an evaluation (document, signatures, public keys)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        the_plan = plans.default_plan(session=session, code=plan)
+        data = signatures.export_bundle(
+            session=session, actor=SYSTEM, plan=the_plan, code=evaluation
+        )
+        state = signatures.signatures_of(
+            session=session, actor=SYSTEM, plan=the_plan, code=evaluation
+        )
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise fail(f"{output}: cannot write file: {exc}") from None
+        out.print(f"wrote {output} ({len(data)} bytes)", highlight=False, soft_wrap=True)
+    if state["pending"]:
+        err.print(
+            f"warning: not signed yet by {', '.join(state['pending'])}: the bundle will not verify",
+            highlight=False,
+        )
+
+
+@app.command()
+def verify(
+    bundle: Path = typer.Argument(..., help="Signed bundle written by `accord export`."),
+) -> None:
+    """Check a signed bundle offline: every byte, the document hash and every signature."""
+    try:
+        data = bundle.read_bytes()
+    except OSError as exc:
+        raise fail(f"{bundle}: cannot read file: {exc}") from None
+    result = signatures.verify_bundle(data)
+    for check in result.checks:
+        mark = "[green]ok[/]    " if check.ok else "[bold red]FAILED[/]"
+        detail = f" — {check.detail}" if check.detail else ""
+        out.print(f"{mark} {check.name}{detail}", highlight=False, soft_wrap=True)
+    failed = result.failed
+    if failed is not None:
+        raise fail(f"{bundle}: verification failed: {failed.name}")
+    for s in result.signatures:
+        out.print(
+            f"{s['party']}: key {s['fingerprint']} (signer {s['signer']}, {s['signed_at']})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out.print(
+        f"{bundle}: verified evaluation {result.evaluation} of {result.plan}. "
+        "Compare each fingerprint with the one its signer gave you; "
+        "signer names and times are the server's record, not signed.",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,356 @@
+"""HTML pages of an evaluation round: a party's workspace (blind rating and submission).
+
+Reconciliation, sign-off and action items live in their own modules; their routers are
+included here so that the application registers one router for the whole round.
+JSON twins: /api/v1/plans/{plan}/evaluations/{code}/status, /ratings/{party}, /submission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from accord import permissions
+from accord.engine.framework import NOT_APPLICABLE, Framework
+from accord.models import Evaluation, Plan
+from accord.services import Conflict, Invalid, action_items, evaluations, ratings
+from accord.services.actors import Actor
+from accord.services.frameworks import framework_of
+
+from ..auth import get_actor
+from ..deps import get_session
+from . import actions, reconcile, signoff
+from .round_common import (
+    AFTER_RATING,
+    EVALUATION,
+    back,
+    evaluation_url,
+    form_fields,
+    parties_for,
+    pick_party,
+    render,
+    round_nav,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(EVALUATION, name="workspace")
+def workspace(
+    request: Request,
+    plan: str,
+    code: str,
+    party: str | None = Query(None, description="the party to rate for, if several"),
+    saved: int | None = Query(None),
+    std: str | None = Query(None),
+    submitted: str | None = Query(None),
+    session: Session = Depends(get_session),
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """A party's evaluation workspace: status, standards by condition and field, rating forms."""
+    flash = {"saved": saved, "std": std, "submitted": submitted}
+    return _workspace(request, session, actor, plan, code, party=party, flash=flash)
+
+
+def _workspace(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    plan_code: str,
+    code: str,
+    *,
+    party: str | None = None,
+    flash: dict[str, Any] | None = None,
+    problem: str | None = None,
+    entered: dict[str, dict[str, Any]] | None = None,
+    stale: list[dict[str, Any]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    plan, ev = ratings.load(session, actor, plan_code, code)
+    status = ratings.status(session=session, actor=actor, plan_code=plan_code, code=code)
+    fw = framework_of(ev.framework_version)
+    message = _message(flash or {}, fw, [p.code for p in plan.parties])
+    visible = {
+        p.code: {
+            r["standard"]: r
+            for r in ratings.party_ratings(
+                session=session, actor=actor, plan_code=plan_code, code=code, party_code=p.code
+            )
+        }
+        for p in plan.parties
+        if ratings.may_see_party(session, actor, plan, ev, p.id)
+    }
+    submitted = {p["party"]: p["submitted"] for p in status["parties"]}
+    editing = pick_party(parties_for(actor, plan, "rating.edit"), party)
+    today = dt.datetime.now(dt.UTC).date()
+    past_deadline = ev.due_on is not None and today > ev.due_on
+    editable = (
+        editing is not None
+        and ev.status == "open"
+        and not submitted.get(editing.code, False)
+        and not past_deadline
+    )
+    joint = (
+        evaluations.joint_ratings(session=session, evaluation_ids=[ev.id]).get(ev.id, {})
+        if ev.status in AFTER_RATING
+        else {}
+    )
+    view = evaluations.summarize_evaluation(session=session, plan=plan, code=ev.code)
+    previous = view.previous
+    before = (
+        evaluations.joint_ratings(session=session, evaluation_ids=[previous.id]).get(
+            previous.id, {}
+        )
+        if previous is not None
+        else {}
+    )
+    carried = action_items.open_by_standard(session=session, plan_id=plan.id)
+    own = visible.get(editing.code, {}) if editing is not None else {}
+    conditions = _tree(
+        fw,
+        own=own,
+        entered=entered or {},
+        visible=visible,
+        joint=joint,
+        before=before,
+        carried={
+            c: [i for i in items if i["evaluation"] != ev.code] for c, items in carried.items()
+        },
+    )
+    total = status["standards"]
+    rated = status["own_rated"].get(editing.code, 0) if editing is not None else None
+    return render(
+        request,
+        "rounds/workspace.html",
+        {
+            "plan": plan,
+            "evaluation": ev,
+            "status": status,
+            "nav": round_nav(plan, ev, "workspace"),
+            "conditions": conditions,
+            "scales": fw.scales,
+            "visible_parties": [p.code for p in plan.parties if p.code in visible],
+            "editing": editing,
+            "several_parties": len(parties_for(actor, plan, "rating.edit")) > 1,
+            "editable": editable,
+            "past_deadline": past_deadline,
+            "may_submit": editing is not None
+            and any(p.id == editing.id for p in parties_for(actor, plan, "rating.submit")),
+            "rated": rated,
+            "total": total,
+            "previous": previous,
+            "message": message,
+            "problem": problem,
+            "stale": stale or [],
+            "all_submitted": ev.status in AFTER_RATING,
+        },
+        status_code=status_code,
+    )
+
+
+def _message(flash: dict[str, Any], fw: Framework, parties: list[str]) -> str | None:
+    """The confirmation after a redirect, built only from values the page itself knows."""
+    if flash.get("submitted") in parties:
+        return f"{flash['submitted']} has submitted its ratings: they are final now."
+    saved = flash.get("saved")
+    if saved is None:
+        return None
+    if saved == 0:
+        return "Nothing to save: no rating changed."
+    std = flash.get("std")
+    which = f" ({std})" if saved == 1 and std in fw.standards_by_code else ""
+    return f"Saved {saved} rating{'s' if saved != 1 else ''}{which}."
+
+
+def _tree(
+    fw: Framework,
+    *,
+    own: dict[str, dict[str, Any]],
+    entered: dict[str, dict[str, Any]],
+    visible: dict[str, dict[str, dict[str, Any]]],
+    joint: dict[str, str],
+    before: dict[str, str],
+    carried: dict[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Conditions -> fields -> standards, each with what the page shows and the form's values."""
+    out = []
+    for c in fw.conditions:
+        fields: list[dict[str, Any]] = []
+        for f in c.fields:
+            standards: list[dict[str, Any]] = []
+            for s in f.standards:
+                scale = fw.scale(s.scale)
+                stored = own.get(s.code)
+                form = entered.get(s.code) or {
+                    "level": stored["level"] if stored else "",
+                    "rationale": stored["rationale"] if stored else "",
+                    "version": stored["version"] if stored else None,
+                }
+                standards.append(
+                    {
+                        "code": s.code,
+                        "title": s.title,
+                        "description": s.description,
+                        "guidance": s.guidance,
+                        "threshold": s.threshold,
+                        "scale": scale.name,
+                        "levels": [lv.label for lv in scale.levels]
+                        + ([NOT_APPLICABLE] if scale.allows_na else []),
+                        "previous": before.get(s.code),
+                        "carried": carried.get(s.code, []),
+                        "ratings": {p: r[s.code] for p, r in visible.items() if s.code in r},
+                        "joint": joint.get(s.code),
+                        "form": form,
+                        "rated": stored is not None,
+                    }
+                )
+            fields.append({"code": f.code, "title": f.title, "standards": standards})
+        rated = sum(1 for f in fields for s in f["standards"] if s["rated"])
+        count = sum(len(f["standards"]) for f in fields)
+        out.append(
+            {"code": c.code, "title": c.title, "fields": fields, "rated": rated, "count": count}
+        )
+    return out
+
+
+@router.post(EVALUATION + "/ratings")
+def save(
+    request: Request,
+    plan: str,
+    code: str,
+    form: dict[str, str] = Depends(form_fields),
+    session: Session = Depends(get_session),
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """Save one standard's rating (`only`) or every changed one, with optimistic locking."""
+    the_plan, ev = ratings.load(session, actor, plan, code)
+    party_code = _acting(actor, the_plan, "rating.edit", form.get("party") or None)
+    fw = framework_of(ev.framework_version)
+    only = form.get("only") or None
+    if only is not None and only not in fw.standards_by_code:
+        raise Invalid(f"only: evaluation {code} has no standard {only!r}")
+    codes = [only] if only else [s.code for s in fw.standards()]
+    entered = {c: _entered(form, c) for c in fw.standards_by_code}
+    current = {
+        r["standard"]: r
+        for r in ratings.party_ratings(
+            session=session, actor=actor, plan_code=plan, code=code, party_code=party_code
+        )
+    }
+    inputs = []
+    for c in codes:
+        e = entered[c]
+        if not e["level"]:
+            if only:
+                raise Invalid(f"level of {c}: choose a level before saving")
+            continue
+        now = current.get(c)
+        if not only and now and (now["level"], now["rationale"]) == (e["level"], e["rationale"]):
+            continue  # unchanged: "save all" writes only what changed
+        inputs.append(ratings.RatingInput(c, e["level"], e["rationale"], e["version"]))
+    back_to = evaluation_url(the_plan, ev, f"?party={party_code}")
+    if not inputs:
+        return back(f"{back_to}&saved=0")
+    try:
+        ratings.save_ratings(
+            session=session,
+            actor=actor,
+            plan_code=plan,
+            code=code,
+            ratings=inputs,
+            party_code=party_code,
+        )
+    except Conflict as exc:
+        if not isinstance(exc.current, list):
+            raise
+        return _stale(request, session, actor, the_plan, ev, party_code, entered, exc.current)
+    anchor = f"&std={only}#std-{only}" if only else ""
+    return back(f"{back_to}&saved={len(inputs)}{anchor}")
+
+
+def _acting(actor: Actor, plan: Plan, action: str, wanted: str | None) -> str:
+    """The code of the party the actor acts for; Forbidden when they act for none."""
+    party_id = permissions.acting_party(actor, plan, action, wanted)
+    return next(p.code for p in plan.parties if p.id == party_id)
+
+
+def _entered(form: dict[str, str], c: str) -> dict[str, Any]:
+    raw = form.get(f"version-{c}", "").strip()
+    if raw and not raw.isdigit():
+        raise Invalid(f"version-{c}: a whole number, not {raw!r}")
+    return {
+        "level": form.get(f"level-{c}", ""),
+        "rationale": form.get(f"rationale-{c}", ""),
+        "version": int(raw) if raw else None,
+    }
+
+
+def _stale(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    ev: Evaluation,
+    party_code: str | None,
+    entered: dict[str, dict[str, Any]],
+    current: list[dict[str, Any]],
+) -> Response:
+    """Re-render after a stale save: stale standards show what is stored now, the rest keep
+    what was typed, and the message shows what this save tried to write."""
+    stale = []
+    for now in current:
+        mine = entered[now["standard"]]
+        stale.append({"standard": now["standard"], "now": now, "mine": dict(mine)})
+        entered[now["standard"]] = {
+            "level": now.get("level") or "",
+            "rationale": now.get("rationale") or "",
+            "version": now.get("version"),
+        }
+    problem = (
+        "Nothing was saved: "
+        + ", ".join(s["standard"] for s in stale)
+        + " changed since you loaded this page (another tab or another member of your party)."
+        " The form now shows what is stored; your entry is shown beside it."
+    )
+    return _workspace(
+        request,
+        session,
+        actor,
+        plan.code,
+        ev.code,
+        party=party_code,
+        problem=problem,
+        entered=entered,
+        stale=stale,
+        status_code=409,
+    )
+
+
+@router.post(EVALUATION + "/submission")
+def submit(
+    plan: str,
+    code: str,
+    form: dict[str, str] = Depends(form_fields),
+    session: Session = Depends(get_session),
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """Submit a party's ratings (every standard rated); final unless every party reopens."""
+    the_plan, ev = ratings.load(session, actor, plan, code)
+    party_code = _acting(actor, the_plan, "rating.submit", form.get("party") or None)
+    if form.get("confirm") != "yes":
+        raise Invalid("confirm: tick the box to confirm that your party's ratings are final")
+    result = ratings.submit(
+        session=session, actor=actor, plan_code=plan, code=code, party_code=party_code
+    )
+    if result["status"] == "reconciliation":
+        return back(evaluation_url(the_plan, ev, "/reconciliation?begun=1"))
+    return back(evaluation_url(the_plan, ev, f"?submitted={party_code}"))
+
+
+router.include_router(reconcile.router)
+router.include_router(signoff.router)
+router.include_router(actions.router)

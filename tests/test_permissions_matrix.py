@@ -1,0 +1,662 @@
+"""Every route against every persona.
+
+A route without an access rule fails; the signed-out are sent to sign in; a plan's outsiders
+get 404, never 403 (a plan's existence is private); and writes are refused to every persona
+whose role does not allow them.  Routes are enumerated from `create_app`, so routers added
+later are covered too: a new write route fails `test_every_write_route_is_classified` until
+it is given a row in FAMILIES.
+
+The expected outcomes come from the explicit tables below, never from `accord.permissions`,
+so that the test fails when routes and rules disagree.  Every request runs in a transaction
+that is rolled back (`get_session` is overridden), so all of them see the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from argon2 import PasswordHasher
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from starlette.routing import Mount, Route
+
+from accord.config import Settings
+from accord.db import make_engine, make_sessionmaker, transaction
+from accord.formats import framework_yaml
+from accord.models import ActionItem, Base, Plan
+from accord.services import (
+    accounts,
+    audit,
+    examples,
+    framework_versions,
+    lifecycle,
+    ratings,
+    reconciliation,
+    signatures,
+)
+from accord.services.actors import SYSTEM, Actor, actor_for
+from accord.services.examples import demo_password, example_text
+from accord.services.plans import create_plan
+from accord.web.app import create_app
+from accord.web.auth import get_actor, get_actor_optional
+from accord.web.deps import get_session
+
+PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
+
+# Routes anyone may use without signing in.  Keep this short: every entry is a door left open.
+PUBLIC = {
+    "/static": "stylesheets, scripts and vendored libraries",
+    "/healthz": "liveness probe for the process supervisor",
+    "/sign-in": "the way in",
+    "/sign-out": "ends a session; harmless without one",
+    "/api/v1/openapi.json": "the API description",
+    "/api/docs": "the API documentation page",
+    "/docs/oauth2-redirect": "the OAuth2 redirect of the API documentation page",
+}
+# Routes that may serve the signed-out through `get_actor_optional`, each with its reason.
+OPTIONAL_ACTOR: dict[str, str] = {}
+
+ADMIN, ROK_EV, US_EV, ROK_SIG, US_SIG, OBSERVER = (
+    "admin",
+    "rok-evaluator",
+    "us-evaluator",
+    "rok-signer",
+    "us-signer",
+    "observer",
+)
+PERSONAS = (ADMIN, ROK_EV, US_EV, ROK_SIG, US_SIG, OBSERVER)
+ANON = "signed-out"
+MEMBERS = frozenset(PERSONAS)  # every persona holds a role in the main plan (admin: all plans)
+ROK = frozenset({ROK_EV, ROK_SIG})
+US = frozenset({US_EV, US_SIG})
+
+MAIN, PRIVATE = "opcon-cotp", "opcon-private"  # nobody but the admin may see PRIVATE
+# evaluations set up by the `world` fixture, in each plan
+CONCLUDED, OPEN, DIVERGENT, AGREED, PLANNED = "2025", "2026", "2027", "2028", "2029"
+AGREED_VERSION, DRAFT, PROPOSED = "2018.1", "matrix-draft", "matrix-proposed"
+
+# Path parameters by name; `uid` (an action item) is added per plan by the fixture.
+PARAMS = {
+    "code": OPEN,
+    "party": "ROK",
+    "standard": "C1.1.1",
+    "version": AGREED_VERSION,
+    "a": AGREED_VERSION,
+    "b": DRAFT,
+}
+
+
+def _framework_text(version: str) -> str:
+    text = example_text("opcon", "framework.yaml")
+    assert text.count('version: "2018.1"') == 1
+    return text.replace('version: "2018.1"', f'version: "{version}"')
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request shape and who may make it.
+
+    `allowed` None means unclassified: only the rules that hold for every route are checked.
+    """
+
+    allowed: frozenset[str] | None
+    ok: frozenset[int] = frozenset({200})  # statuses for the allowed personas
+    refused: frozenset[int] = frozenset({403, 404})  # statuses for the other members
+    params: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # JSON
+    form: dict[str, str] | None = None
+
+
+def _ok(*codes: int) -> frozenset[int]:
+    return frozenset(codes)
+
+
+HIDDEN = _ok(404)  # a read refused by hiding the object (blind rating)
+SEE_OTHER = _ok(303)  # a page's write succeeded: back to the page
+P = "/api/v1/plans/{plan}"
+E = P + "/evaluations/{code}"
+R = E + "/reconciliation/{standard}"
+F = P + "/frameworks"
+W = "/plans/{plan}/evaluations/{code}"  # the round's pages
+LEVEL = {"level": "Partial", "rationale": "matrix"}
+
+# Expected outcomes per route family.  A GET route without an entry is a read every member
+# of the plan may make (DEFAULT_READ); every other method needs an entry here.
+FAMILIES: dict[tuple[str, str], list[Case]] = {
+    # pages: a write answers 303 back to its page
+    ("GET", "/"): [Case(MEMBERS, ok=_ok(200, 303))],  # the plan list, or the only plan
+    ("POST", W + "/ratings"): [
+        Case(
+            frozenset({ROK_EV}),
+            ok=SEE_OTHER,
+            form={"party": "ROK", "only": "C1.1.1", "level-C1.1.1": "Full", "version-C1.1.1": "1"},
+        ),
+        Case(
+            frozenset({US_EV}),
+            ok=SEE_OTHER,
+            form={"party": "US", "only": "C1.1.1", "level-C1.1.1": "Partial"},
+        ),
+    ],
+    ("POST", W + "/submission"): [
+        Case(frozenset({ROK_EV}), ok=SEE_OTHER, form={"party": "ROK", "confirm": "yes"}),
+        Case(frozenset({US_EV}), ok=_ok(422), form={"party": "US", "confirm": "yes"}),
+    ],
+    ("GET", W + "/reconciliation"): [
+        Case(MEMBERS, params={"code": DIVERGENT}),
+        Case(MEMBERS, ok=_ok(409)),
+    ],
+    ("POST", W + "/reconciliation/{standard}/proposals"): [
+        Case(
+            ROK,
+            ok=SEE_OTHER,
+            params={"code": DIVERGENT, "standard": "C2.1.1"},
+            form={**LEVEL, "party": "ROK"},
+        ),
+        Case(
+            US,
+            ok=SEE_OTHER,
+            params={"code": DIVERGENT, "standard": "C2.1.1"},
+            form={**LEVEL, "party": "US"},
+        ),
+    ],
+    ("POST", W + "/reconciliation/{standard}/approval"): [
+        Case(US, ok=SEE_OTHER, params={"code": DIVERGENT}, form={"party": "US"}),
+        Case(ROK, ok=_ok(409), params={"code": DIVERGENT}, form={"party": "ROK"}),
+    ],
+    ("POST", W + "/conclusion"): [
+        Case(frozenset({ADMIN, ROK_SIG, US_SIG}), ok=SEE_OTHER, params={"code": AGREED}, form={}),
+    ],
+    ("GET", W + "/sign-off"): [
+        Case(MEMBERS, params={"code": CONCLUDED}),
+        Case(MEMBERS, ok=_ok(409)),  # nothing to sign before the conclusion
+    ],
+    ("POST", W + "/signatures"): [
+        Case(
+            frozenset({US_SIG}),
+            ok=SEE_OTHER,
+            params={"code": CONCLUDED},
+            form={"passphrase": demo_password(US_SIG), "party": "US"},
+        ),
+        Case(
+            frozenset({ROK_SIG}),
+            ok=_ok(409),
+            params={"code": CONCLUDED},
+            form={"passphrase": demo_password(ROK_SIG), "party": "ROK"},
+        ),
+    ],
+    ("POST", "/plans/{plan}/action-items/{uid}"): [
+        Case(
+            frozenset({ADMIN, ROK_EV, ROK_SIG}),
+            ok=SEE_OTHER,
+            form={"version": "1", "status": "in_progress"},
+        ),
+    ],
+    # evaluations: administrators plan, open and set deadlines
+    ("POST", P + "/evaluations"): [
+        Case(
+            frozenset({ADMIN}),
+            ok=_ok(201),
+            body={"code": "2031", "label": "matrix", "held_on": "2031-10-30"},
+        )
+    ],
+    ("POST", E + "/open"): [Case(frozenset({ADMIN}), params={"code": PLANNED}, body={})],
+    ("PUT", E + "/deadline"): [Case(frozenset({ADMIN}), body={"due_on": "2099-12-31"})],
+    # ratings: each party's evaluators, for their own party only; drafts are blind
+    ("GET", E + "/ratings/{party}"): [
+        Case(ROK, refused=HIDDEN),
+        Case(US, refused=HIDDEN, params={"party": "US"}),
+        Case(MEMBERS, params={"code": CONCLUDED}),
+    ],
+    ("PUT", E + "/ratings"): [
+        Case(
+            frozenset({ROK_EV}),
+            body={
+                "party": "ROK",
+                "ratings": [{"standard": "C1.1.1", "level": "Full", "version": 1}],
+            },
+        ),
+        Case(
+            frozenset({US_EV}),
+            body={"party": "US", "ratings": [{"standard": "C1.1.1", "level": "Partial"}]},
+        ),
+    ],
+    ("POST", E + "/submission"): [
+        Case(frozenset({ROK_EV}), body={"party": "ROK"}),
+        Case(frozenset({US_EV}), ok=_ok(422), body={"party": "US"}),  # US has rated nothing
+    ],
+    # reopening a submission: each party's signer votes for its party
+    ("POST", E + "/reopen-votes"): [
+        Case(
+            frozenset({ROK_SIG}), params={"code": DIVERGENT}, body={"target": "US", "party": "ROK"}
+        ),
+        Case(
+            frozenset({US_SIG}), params={"code": DIVERGENT}, body={"target": "ROK", "party": "US"}
+        ),
+    ],
+    # reconciliation: evaluators and signers, for their own party; conclusion: signers, admin
+    ("GET", E + "/reconciliation"): [
+        Case(MEMBERS, params={"code": DIVERGENT}),
+        Case(MEMBERS, ok=_ok(409)),  # still open: nothing to reconcile yet
+    ],
+    ("POST", R + "/proposals"): [
+        Case(
+            ROK,
+            params={"code": DIVERGENT, "standard": "C2.1.1"},
+            body={**LEVEL, "party": "ROK"},
+        ),
+        Case(US, params={"code": DIVERGENT, "standard": "C2.1.1"}, body={**LEVEL, "party": "US"}),
+    ],
+    ("POST", R + "/approval"): [
+        Case(US, params={"code": DIVERGENT}, body={"party": "US"}),  # ROK proposed C1.1.1
+        Case(ROK, ok=_ok(409), params={"code": DIVERGENT}, body={"party": "ROK"}),
+    ],
+    ("POST", E + "/conclusion"): [
+        Case(frozenset({ADMIN, ROK_SIG, US_SIG}), params={"code": AGREED}),
+    ],
+    # action items: the owner party's evaluators and signers, and administrators
+    ("PATCH", P + "/action-items/{uid}"): [
+        Case(frozenset({ADMIN, ROK_EV, ROK_SIG}), body={"version": 1, "status": "in_progress"}),
+    ],
+    # signatures: a party's signer signs for it; keys belong to signers
+    ("POST", "/api/v1/me/signing-key"): [
+        Case(frozenset({ROK_SIG, US_SIG}), ok=_ok(409), body={"passphrase": "matrix passphrase"}),
+    ],
+    ("POST", E + "/signatures"): [
+        Case(
+            frozenset({US_SIG}),
+            ok=_ok(201),
+            params={"code": CONCLUDED},
+            body={"passphrase": demo_password(US_SIG), "party": "US"},
+        ),
+        Case(
+            frozenset({ROK_SIG}),  # ROK signed in the fixture
+            ok=_ok(409),
+            params={"code": CONCLUDED},
+            body={"passphrase": demo_password(ROK_SIG), "party": "ROK"},
+        ),
+    ],
+    ("GET", E + "/signatures"): [Case(MEMBERS, params={"code": CONCLUDED})],
+    ("GET", E + "/bundle"): [Case(MEMBERS, params={"code": CONCLUDED})],
+    ("GET", E + "/document"): [Case(MEMBERS, params={"code": CONCLUDED})],
+    # framework versions: administrators draft and propose, each party's signer approves
+    ("POST", F): [Case(frozenset({ADMIN}), ok=_ok(201), body={"yaml": _framework_text("9.9")})],
+    ("PUT", F + "/{version}"): [
+        Case(frozenset({ADMIN}), params={"version": DRAFT}, body={"yaml": _framework_text(DRAFT)})
+    ],
+    ("POST", F + "/{version}/propose"): [Case(frozenset({ADMIN}), params={"version": DRAFT})],
+    ("POST", F + "/{version}/withdraw"): [Case(frozenset({ADMIN}), params={"version": PROPOSED})],
+    ("POST", F + "/{version}/approve"): [
+        Case(frozenset({ROK_SIG}), params={"version": PROPOSED}, body={"party": "ROK"}),
+        Case(frozenset({US_SIG}), params={"version": PROPOSED}, body={"party": "US"}),
+    ],
+}
+DEFAULT_READ = [Case(MEMBERS)]
+
+
+# --------------------------------------------------------------------------- the routes
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC
+
+
+def _endpoints(app: FastAPI) -> list[tuple[str, str, Any]]:
+    """(method, path, route) for every route of the app, included routers resolved.
+
+    For a FastAPI route, `route` is its effective context: the full path, and a `dependant`
+    that includes the dependencies of the routers it was included through.
+    """
+    out: list[tuple[str, str, Any]] = []
+    for rc in iter_route_contexts(app.routes):
+        original = rc.original_route
+        path = rc.path or repr(original)
+        if isinstance(original, APIRoute):
+            out += [(m, path, rc) for m in sorted(rc.methods or ())]
+        elif isinstance(original, Mount):
+            out.append(("*", path, None))
+        elif isinstance(original, Route):
+            out += [(m, path, None) for m in sorted(rc.methods or {"GET"})]
+        else:
+            out.append(("?", path, None))
+    return out
+
+
+def _collection_app() -> FastAPI:
+    # building the app touches no database: make_engine is lazy
+    return create_app(Settings(database_url="sqlite://"))
+
+
+_APP = _collection_app()
+ENDPOINTS = _endpoints(_APP)
+_APP.state.engine.dispose()
+CHECKED = [(m, p) for m, p, r in ENDPOINTS if r is not None and not _is_public(p)]
+CASES = [
+    pytest.param(m, p, i, case, id=f"{m} {p} #{i}")
+    for m, p in CHECKED
+    for i, case in enumerate(
+        FAMILIES.get((m, p), DEFAULT_READ if m == "GET" else [Case(allowed=None)])
+    )
+]
+
+
+def _calls(dependant: Any) -> Iterator[Any]:
+    for dep in dependant.dependencies:
+        yield dep.call
+        yield from _calls(dep)
+
+
+def test_every_route_has_an_access_rule() -> None:
+    problems = []
+    for method, path, route in ENDPOINTS:
+        if _is_public(path):
+            continue
+        if route is None:
+            problems.append(
+                f"{method} {path}: not a FastAPI route, so its access cannot be checked"
+            )
+            continue
+        calls = set(_calls(route.dependant))
+        if get_actor in calls:
+            continue
+        if get_actor_optional in calls and path in OPTIONAL_ACTOR:
+            continue
+        problems.append(
+            f"{method} {path}: depends on neither get_actor nor (with a reason in OPTIONAL_ACTOR) "
+            "get_actor_optional"
+        )
+    assert not problems, "routes without an access rule:\n" + "\n".join(problems)
+
+
+def test_the_public_allow_list_names_real_routes_only() -> None:
+    paths = {p for _, p, _ in ENDPOINTS}
+    assert not set(PUBLIC) - paths, f"stale PUBLIC entries: {sorted(set(PUBLIC) - paths)}"
+    assert not set(OPTIONAL_ACTOR) - paths
+    assert len(PUBLIC) <= 8, "the public allow-list is meant to stay short"
+
+
+def test_every_write_route_is_classified() -> None:
+    unclassified = [f"{m} {p}" for m, p in CHECKED if m != "GET" and (m, p) not in FAMILIES]
+    assert not unclassified, (
+        "write routes without an expected-outcome row in FAMILIES (who may do it?):\n"
+        + "\n".join(unclassified)
+    )
+    stale = sorted(set(FAMILIES) - set(CHECKED))
+    assert not stale, f"FAMILIES rows for routes that no longer exist: {stale}"
+
+
+# --------------------------------------------------------------------------- the world
+
+
+@pytest.fixture(scope="module")
+def _database_url(_template_db: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("matrix") / "data" / "accord.db"
+    path.parent.mkdir()
+    shutil.copy(_template_db, path)
+    return f"sqlite:///{path}"
+
+
+def _levels(bump: frozenset[str] = frozenset(), step: int = 2) -> list[ratings.RatingInput]:
+    fw = framework_yaml.load(example_text("opcon", "framework.yaml"))
+    out = []
+    for s in fw.standards():
+        levels = fw.scale(s.scale).levels
+        out.append(ratings.RatingInput(s.code, levels[step + (s.code in bump)].label, "matrix"))
+    return out
+
+
+def _populate(
+    s: Session, plan: Plan, who: dict[str, Actor], admin: Actor, rok_passphrase: str
+) -> str:
+    """Evaluations in every state, a draft and a proposed framework version, a signature and
+    an action item, all through the services; returns the action item's uid."""
+    code = plan.code
+
+    def rate(c: str, party: str, bump: frozenset[str] = frozenset()) -> None:
+        ev = who[f"{party.lower()}-evaluator"]
+        ratings.save_ratings(session=s, actor=ev, plan_code=code, code=c, ratings=_levels(bump))
+        ratings.submit(session=s, actor=ev, plan_code=code, code=c)
+
+    def start(c: str) -> None:
+        lifecycle.create_evaluation(
+            session=s, actor=admin, plan_code=code, code=c, label=c, held_on=_date(c)
+        )
+        lifecycle.open_evaluation(session=s, actor=admin, plan_code=code, code=c)
+
+    # OPEN: ROK has rated every standard, US nothing, nobody submitted
+    ratings.save_ratings(session=s, actor=who[ROK_EV], plan_code=code, code=OPEN, ratings=_levels())
+    # DIVERGENT: in reconciliation, ROK a level higher on two standards and proposing on one
+    start(DIVERGENT)
+    rate(DIVERGENT, "ROK", frozenset({"C1.1.1", "C2.1.1"}))
+    rate(DIVERGENT, "US")
+    reconciliation.propose(
+        session=s,
+        actor=who[ROK_EV],
+        plan_code=code,
+        code=DIVERGENT,
+        standard="C1.1.1",
+        level="Substantial",
+        rationale="exercise results",
+    )
+    # AGREED: in reconciliation with nothing left to reconcile
+    start(AGREED)
+    rate(AGREED, "ROK")
+    rate(AGREED, "US")
+    # PLANNED
+    lifecycle.create_evaluation(
+        session=s, actor=admin, plan_code=code, code=PLANNED, label="", held_on=_date(PLANNED)
+    )
+    # a concluded evaluation whose gaps became action items
+    start("2030")
+    rate("2030", "ROK")
+    rate("2030", "US")
+    lifecycle.conclude(session=s, actor=who[ROK_SIG], plan_code=code, code="2030")
+    # ROK has signed CONCLUDED
+    signatures.sign_evaluation(
+        session=s, actor=who[ROK_SIG], plan=plan, code=CONCLUDED, passphrase=rok_passphrase
+    )
+    # framework versions: a draft and a proposed one
+    for label in (DRAFT, PROPOSED):
+        framework_versions.create_draft(
+            session=s, actor=admin, plan=plan, text=_framework_text(label), source="matrix"
+        )
+    framework_versions.propose(session=s, actor=admin, plan=plan, version=PROPOSED)
+    item = s.scalars(
+        select(ActionItem.uid)
+        .where(ActionItem.plan_id == plan.id, ActionItem.owner_party_id == plan.parties[0].id)
+        .order_by(ActionItem.id)
+    ).first()
+    assert item is not None and plan.parties[0].code == "ROK"
+    return item
+
+
+def _date(code: str) -> dt.date:
+    return dt.date(int(code), 10, 29)
+
+
+@dataclass
+class World:
+    app: FastAPI
+    clients: dict[str, TestClient]
+    uids: dict[str, str]
+
+    def values(self, plan: str) -> dict[str, str]:
+        return {**PARAMS, "plan": plan, "uid": self.uids[plan]}
+
+
+def _rolled_back_session(request: Request) -> Iterator[Session]:
+    """As get_session, but never committed; notes how many audit records the request added."""
+    with request.app.state.sessionmaker() as session:
+        session.begin()
+        before = audit.count(session)
+        try:
+            yield session
+            request.app.state.audit_added = audit.count(session) - before
+        finally:
+            session.rollback()
+
+
+@pytest.fixture(scope="module")
+def world(_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    engine = make_engine(_database_url)
+    factory = make_sessionmaker(engine)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        with transaction(factory) as s:
+            main = examples.load_example(session=s, name="opcon")
+            examples.create_demo_people(session=s, actor=SYSTEM, plan=main)
+            tokens = {
+                name: accounts.create_token(
+                    session=s,
+                    actor=SYSTEM,
+                    user=accounts.get_user(session=s, username=name),
+                    name="matrix",
+                )[0]
+                for name in PERSONAS
+            }
+            private = create_plan(
+                session=s,
+                text=example_text("opcon", "framework.yaml"),
+                source="matrix",
+                code=PRIVATE,
+            )
+            examples.load_history(
+                session=s,
+                plan=private,
+                data=yaml.safe_load(example_text("opcon", "history.yaml")),
+                source="matrix",
+            )
+            # the private plan's own people: none of the personas but the admin may see it
+            insiders: dict[str, Actor] = {}
+            for role, party in (("evaluator", "ROK"), ("evaluator", "US"), ("signer", "ROK")):
+                name = f"private-{party.lower()}-{role}"
+                user = accounts.create_user(
+                    session=s, actor=SYSTEM, username=name, password=demo_password(name)
+                )
+                accounts.grant_role(
+                    session=s, actor=SYSTEM, user=user, plan=private, role=role, party_code=party
+                )
+                if role == "signer":
+                    signatures.create_signing_key(
+                        session=s, actor=SYSTEM, user=user, passphrase=demo_password(name)
+                    )
+                insiders[f"{party.lower()}-{role}"] = actor_for(s, user)
+            admin = actor_for(s, accounts.get_user(session=s, username=ADMIN))
+            people = {
+                name: actor_for(s, accounts.get_user(session=s, username=name)) for name in PERSONAS
+            }
+            uids = {
+                MAIN: _populate(s, main, people, admin, demo_password(ROK_SIG)),
+                PRIVATE: _populate(
+                    s, private, insiders, admin, demo_password("private-rok-signer")
+                ),
+            }
+    engine.dispose()
+    settings = Settings(data_dir=tmp_path_factory.mktemp("matrix-app"), database_url=_database_url)
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = _rolled_back_session
+
+    def client(token: str | None) -> TestClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return TestClient(
+            app, headers=headers, raise_server_exceptions=False, follow_redirects=False
+        )
+
+    clients = {name: client(tokens[name]) for name in PERSONAS}
+    clients[ANON] = client(None)
+    yield World(app, clients, uids)
+    app.state.engine.dispose()
+
+
+# --------------------------------------------------------------------------- the matrix
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            pytest.fail(f"no value for path parameter {{{name}}} of {template}: add it to PARAMS")
+        return values[name]
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", one, template)
+
+
+def _send(world: World, who: str, method: str, url: str, case: Case) -> tuple[int, str, int | None]:
+    world.app.state.audit_added = None
+    kwargs: dict[str, Any] = {}
+    if case.form is not None:
+        kwargs["data"] = case.form
+    elif case.body is not None or method in ("POST", "PUT", "PATCH"):
+        kwargs["json"] = case.body if case.body is not None else {}
+    r = world.clients[who].request(method, url, **kwargs)
+    where = r.headers.get("location", "")
+    return r.status_code, where or r.text[:300], world.app.state.audit_added
+
+
+@pytest.mark.parametrize(("method", "template", "index", "case"), CASES)
+def test_route_against_every_persona(
+    world: World, method: str, template: str, index: int, case: Case
+) -> None:
+    api = template.startswith("/api/")
+    plan_scoped = "{plan}" in template
+    problems: list[str] = []
+    admin_seen: dict[str, int] = {}
+    for plan in (MAIN, PRIVATE) if plan_scoped else (MAIN,):
+        url = _fill(template, {**world.values(plan), **case.params})
+        for who in (*PERSONAS, ANON):
+            status, detail, added = _send(world, who, method, url, case)
+            said = f"{who:>13} {method} {url} -> {status} {detail!r}"
+            if status >= 500:
+                problems.append(f"server error: {said}")
+            elif who == ANON:
+                if api and status != 401:
+                    problems.append(f"signed-out not 401: {said}")
+                if not api and not (status == 303 and detail.startswith("/sign-in")):
+                    problems.append(f"signed-out not sent to /sign-in: {said}")
+            elif plan == PRIVATE and who != ADMIN:
+                if status != 404:
+                    problems.append(f"outsider of a private plan not 404: {said}")
+            elif plan == PRIVATE:
+                if status != admin_seen[MAIN]:
+                    problems.append(
+                        f"admin: {status} here but {admin_seen[MAIN]} on {MAIN}: {said}"
+                    )
+            elif case.allowed is not None:
+                if who in case.allowed and status not in case.ok:
+                    problems.append(f"allowed, expected {sorted(case.ok)}: {said}")
+                if who not in case.allowed and status not in case.refused:
+                    problems.append(f"not allowed, expected {sorted(case.refused)}: {said}")
+            if who == ADMIN:
+                admin_seen[plan] = status
+            if method != "GET" and 200 <= status < 300 and not added:
+                problems.append(f"a write succeeded without an audit record: {said}")
+    assert not problems, "\n".join(problems)
+
+
+def test_outsiders_do_not_see_the_private_plan_listed(world: World) -> None:
+    for who in PERSONAS:
+        listed = [p["code"] for p in world.clients[who].get("/api/v1/plans").json()]
+        assert listed == ([MAIN, PRIVATE] if who == ADMIN else [MAIN]), who
+        home = world.clients[who].get("/")
+        if who == ADMIN:
+            assert home.status_code == 200 and PRIVATE in home.text
+        else:  # the only plan they may see
+            assert home.status_code == 303 and home.headers["location"].endswith(f"/plans/{MAIN}")
+    assert world.clients[OBSERVER].get("/api/v1/plans/no-such-plan").status_code == 404
