@@ -29,8 +29,13 @@ def _rate_all(client: TestClient, bump: set[str] = frozenset()) -> list[dict]:  
     body = []
     for s in fw.standards():
         levels = fw.scale(s.scale).levels
-        body.append({"standard": s.code, "level": levels[3 if s.code in bump else 2].label,
-                     "rationale": f"evidence for {s.code}"})
+        body.append(
+            {
+                "standard": s.code,
+                "level": levels[3 if s.code in bump else 2].label,
+                "rationale": f"evidence for {s.code}",
+            }
+        )
     r = client.put(f"{URL}/ratings", json={"ratings": body})
     assert r.status_code == 200, r.text
     return r.json()
@@ -61,8 +66,9 @@ def test_full_round(rok: TestClient, us: TestClient, as_user, factory, opcon: Pl
     assert len(rok.get(f"{URL}/ratings/ROK").json()) == 26
 
     assert rok.post(f"{URL}/submission", json={}).json()["parties"][0]["submitted"] is True
-    r = rok.put(f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Full",
-                                                     "version": 1}]})
+    r = rok.put(
+        f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Full", "version": 1}]}
+    )
     assert r.status_code == 409 and "final" in r.json()["detail"]
     assert us.get(f"{URL}/ratings/ROK").status_code == 404  # still blind until US submits
     assert us.post(f"{URL}/submission", json={}).json()["status"] == "reconciliation"
@@ -70,7 +76,9 @@ def test_full_round(rok: TestClient, us: TestClient, as_user, factory, opcon: Pl
 
     queue = rok.get(f"{URL}/reconciliation").json()
     assert queue["unresolved"] == 2 and [i["standard"] for i in queue["items"]] == [
-        "C1.1.1", "C2.1.1"]
+        "C1.1.1",
+        "C2.1.1",
+    ]
     assert queue["items"][0]["levels"] == {"ROK": "Substantial", "US": "Partial"}
     assert rok.post(f"{URL}/conclusion").status_code == 403  # evaluators do not conclude
     signer = as_user("us-signer")
@@ -78,16 +86,23 @@ def test_full_round(rok: TestClient, us: TestClient, as_user, factory, opcon: Pl
     assert r.status_code == 409 and "2 divergence(s) unresolved" in r.json()["detail"]
 
     for std in ("C1.1.1", "C2.1.1"):
-        r = rok.post(f"{URL}/reconciliation/{std}/proposals",
-                     json={"level": "Substantial", "rationale": "exercise results"})
+        r = rok.post(
+            f"{URL}/reconciliation/{std}/proposals",
+            json={"level": "Substantial", "rationale": "exercise results"},
+        )
         assert r.status_code == 200 and r.json()["approved_by"] == ["ROK"]
-    countered = us.post(f"{URL}/reconciliation/C2.1.1/proposals",
-                        json={"level": "Partial", "rationale": "tracking gaps in UFS"}).json()
+    countered = us.post(
+        f"{URL}/reconciliation/C2.1.1/proposals",
+        json={"level": "Partial", "rationale": "tracking gaps in UFS"},
+    ).json()
     assert countered["proposal"]["party"] == "US" and countered["approved_by"] == ["US"]
     assert signer.post(f"{URL}/reconciliation/C1.1.1/approval", json={}).json()["joint"] == (
-        "Substantial")
-    assert as_user("rok-signer").post(f"{URL}/reconciliation/C2.1.1/approval",
-                                      json={}).json()["joint"] == "Partial"
+        "Substantial"
+    )
+    assert (
+        as_user("rok-signer").post(f"{URL}/reconciliation/C2.1.1/approval", json={}).json()["joint"]
+        == "Partial"
+    )
     assert as_user("observer").post(f"{URL}/conclusion").status_code == 403
     assert signer.post(f"{URL}/conclusion").json()["status"] == "concluded"
 
@@ -102,28 +117,40 @@ def test_full_round(rok: TestClient, us: TestClient, as_user, factory, opcon: Pl
 
 
 def test_stale_write_gets_409_with_the_current_state(rok: TestClient, people) -> None:  # type: ignore[no-untyped-def]
-    first = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Partial"}]}).json()
+    first = rok.put(
+        f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Partial"}]}
+    ).json()
     assert first[0]["version"] == 1
-    other_tab = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Substantial", "version": 1}]})
+    other_tab = rok.put(
+        f"{URL}/ratings",
+        json={"ratings": [{"standard": "C1.1.1", "level": "Substantial", "version": 1}]},
+    )
     assert other_tab.json()[0]["version"] == 2
-    stale = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Full", "version": 1}]})
+    stale = rok.put(
+        f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Full", "version": 1}]}
+    )
     assert stale.status_code == 409
     assert stale.json()["current"] == [{**other_tab.json()[0]}]
-    unversioned = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Full"}]})
+    unversioned = rok.put(
+        f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Full"}]}
+    )
     assert unversioned.status_code == 409  # an existing rating is never overwritten blindly
     assert rok.get(f"{URL}/ratings/ROK").json()[0]["level"] == "Substantial"
 
 
-def test_bad_ratings_are_422_naming_the_field_and_nothing_is_written(rok: TestClient,
-                                                                   people) -> None:  # type: ignore[no-untyped-def]
-    r = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Partial"},
-        {"standard": "C9.9.9", "level": "Partial"},
-        {"standard": "C3.1.1", "level": "Partial"}]})
+def test_bad_ratings_are_422_naming_the_field_and_nothing_is_written(
+    rok: TestClient, people
+) -> None:  # type: ignore[no-untyped-def]
+    r = rok.put(
+        f"{URL}/ratings",
+        json={
+            "ratings": [
+                {"standard": "C1.1.1", "level": "Partial"},
+                {"standard": "C9.9.9", "level": "Partial"},
+                {"standard": "C3.1.1", "level": "Partial"},
+            ]
+        },
+    )
     assert r.status_code == 422
     assert "ratings[1].standard: unknown standard 'C9.9.9'" in r.json()["detail"]
     assert "ratings[2].level: 'Partial' is not a level of C3.1.1's scale" in r.json()["detail"]
@@ -138,53 +165,91 @@ def test_who_may_rate(as_user, people) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 403
 
 
-def test_submission_needs_every_standard_and_can_be_reopened_by_all(rok, us, as_user,  # type: ignore[no-untyped-def]
-                                                                    people) -> None:
+def test_submission_needs_every_standard_and_can_be_reopened_by_all(
+    rok,
+    us,
+    as_user,  # type: ignore[no-untyped-def]
+    people,
+) -> None:
     rok.put(f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Partial"}]})
     r = rok.post(f"{URL}/submission", json={})
     assert r.status_code == 422 and "25 standard(s) not rated yet" in r.json()["detail"]
     rows = rok.get(f"{URL}/ratings/ROK").json()
-    body = [{"standard": c, "level": lv, **({"version": rows[0]["version"]}
-                                             if c == "C1.1.1" else {})}
-            for c, lv in _codes_and_levels()]
+    body = [
+        {"standard": c, "level": lv, **({"version": rows[0]["version"]} if c == "C1.1.1" else {})}
+        for c, lv in _codes_and_levels()
+    ]
     assert rok.put(f"{URL}/ratings", json={"ratings": body}).status_code == 200
     assert rok.post(f"{URL}/submission", json={}).status_code == 200
-    assert as_user("rok-signer").post(f"{URL}/reopen-votes",
-                                      json={"target": "ROK"}).status_code == 200
-    still = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Full", "version": 1}]})
+    assert (
+        as_user("rok-signer").post(f"{URL}/reopen-votes", json={"target": "ROK"}).status_code == 200
+    )
+    still = rok.put(
+        f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Full", "version": 1}]}
+    )
     assert still.status_code == 409  # one party's wish is not enough
     status = as_user("us-signer").post(f"{URL}/reopen-votes", json={"target": "ROK"}).json()
     assert status["parties"][0] == {"party": "ROK", "submitted": False, "reopen_votes": []}
     current = rok.get(f"{URL}/ratings/ROK").json()[0]["version"]
-    again = rok.put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Full", "version": current}]})
+    again = rok.put(
+        f"{URL}/ratings",
+        json={"ratings": [{"standard": "C1.1.1", "level": "Full", "version": current}]},
+    )
     assert again.status_code == 200
 
 
 def test_no_rating_outside_an_open_evaluation(rok: TestClient, people) -> None:  # type: ignore[no-untyped-def]
-    r = rok.put("/api/v1/plans/opcon-cotp/evaluations/2025/ratings",
-                json={"ratings": [{"standard": "C1.1.1", "level": "Full"}]})
+    r = rok.put(
+        "/api/v1/plans/opcon-cotp/evaluations/2025/ratings",
+        json={"ratings": [{"standard": "C1.1.1", "level": "Full"}]},
+    )
     assert r.status_code == 409 and "concluded, not open" in r.json()["detail"]
 
 
 def test_create_and_open_an_evaluation(as_user, people) -> None:  # type: ignore[no-untyped-def]
     admin = as_user("admin")
-    r = admin.post("/api/v1/plans/opcon-cotp/evaluations",
-                   json={"code": "2027", "label": "2027 annual", "held_on": "2027-10-29"})
+    r = admin.post(
+        "/api/v1/plans/opcon-cotp/evaluations",
+        json={"code": "2027", "label": "2027 annual", "held_on": "2027-10-29"},
+    )
     assert r.status_code == 201 and r.json()["status"] == "planned"
-    assert as_user("rok-signer").post("/api/v1/plans/opcon-cotp/evaluations/2027/open",
-                                      json={}).status_code == 403
-    opened = admin.post("/api/v1/plans/opcon-cotp/evaluations/2027/open",
-                        json={"due_on": "2027-09-30"}).json()
+    assert (
+        as_user("rok-signer")
+        .post("/api/v1/plans/opcon-cotp/evaluations/2027/open", json={})
+        .status_code
+        == 403
+    )
+    opened = admin.post(
+        "/api/v1/plans/opcon-cotp/evaluations/2027/open", json={"due_on": "2027-09-30"}
+    ).json()
     assert opened["status"] == "open" and opened["due_on"] == "2027-09-30"
-    again = admin.post("/api/v1/plans/opcon-cotp/evaluations",
-                       json={"code": "2027", "held_on": "2027-10-29"})
+    again = admin.post(
+        "/api/v1/plans/opcon-cotp/evaluations", json={"code": "2027", "held_on": "2027-10-29"}
+    )
     assert again.status_code == 409
 
 
 def test_a_passed_deadline_stops_rating(as_user, people) -> None:  # type: ignore[no-untyped-def]
     as_user("admin").put(f"{URL}/deadline", json={"due_on": "2026-01-31"})
-    r = as_user("rok-evaluator").put(f"{URL}/ratings", json={"ratings": [
-        {"standard": "C1.1.1", "level": "Partial"}]})
+    r = as_user("rok-evaluator").put(
+        f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Partial"}]}
+    )
     assert r.status_code == 409 and "deadline" in r.json()["detail"]
+
+
+def test_a_failed_commit_is_an_error_never_a_silent_success(
+    rok: TestClient,
+    people,  # type: ignore[no-untyped-def]
+    monkeypatch,
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import SessionTransaction
+
+    def fail(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise IntegrityError("COMMIT", {}, Exception("simulated race"))
+
+    monkeypatch.setattr(SessionTransaction, "commit", fail)
+    r = rok.put(f"{URL}/ratings", json={"ratings": [{"standard": "C1.1.1", "level": "Partial"}]})
+    assert r.status_code == 409 and "nothing of your request was saved" in r.json()["detail"]
+    monkeypatch.undo()
+    assert rok.get(f"{URL}/ratings/ROK").json() == []

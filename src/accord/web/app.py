@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord import __version__
@@ -112,6 +114,17 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return error(request, 403, str(exc))
+
+    @app.exception_handler(IntegrityError)
+    @app.exception_handler(StaleDataError)
+    async def concurrent_write(request: Request, exc: Exception) -> Response:
+        # two writers raced for the same record; the loser's transaction was rolled back
+        return error(
+            request,
+            409,
+            "someone else changed this at the same moment: reload and "
+            "try again (nothing of your request was saved)",
+        )
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
