@@ -38,7 +38,7 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
 
 
 async def get_actor_optional(
-    request: Request, session: Session = Depends(get_session)
+    request: Request, session: Session = Depends(get_session, scope="function")
 ) -> Actor | None:
     """The signed-in actor, or None; checks CSRF on cookie-authenticated writes."""
     header = request.headers.get("authorization", "")

@@ -80,7 +80,7 @@ Obj = dict[str, Any]
 def create(
     plan: str,
     body: EvaluationIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Plan an evaluation on the current agreed framework (administrators)."""
@@ -99,7 +99,10 @@ def create(
 
 @router.get("/evaluations/{code}/status", responses=ERRORS)
 def status(
-    plan: str, code: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    code: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Status, deadline, which parties submitted, and your own party's progress."""
     return ratings.status(session=session, actor=actor, plan_code=plan, code=code)
@@ -110,7 +113,7 @@ def open_(
     plan: str,
     code: str,
     body: OpenIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Open a planned evaluation for rating (administrators)."""
@@ -124,7 +127,7 @@ def deadline(
     plan: str,
     code: str,
     body: DeadlineIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Set or clear the rating deadline (administrators)."""
@@ -138,7 +141,7 @@ def party_ratings(
     plan: str,
     code: str,
     party: str,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> list[Obj]:
     """A party's ratings: its own members only, until every party has submitted."""
@@ -152,7 +155,7 @@ def save(
     plan: str,
     code: str,
     body: RatingsIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> list[Obj]:
     """Create or change your party's ratings, all or none; a stale version is 409."""
@@ -174,7 +177,7 @@ def submit(
     plan: str,
     code: str,
     body: PartyIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Submit your party's ratings (final unless every party agrees to reopen)."""
@@ -188,7 +191,7 @@ def reopen(
     plan: str,
     code: str,
     body: ReopenIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Agree to reopen a party's submission (signers); reopened when every party agrees."""
@@ -204,7 +207,10 @@ def reopen(
 
 @router.get("/evaluations/{code}/reconciliation", responses=ERRORS)
 def queue(
-    plan: str, code: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    code: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Divergent standards, widest gaps first, with proposals and approvals."""
     return reconciliation.queue(session=session, actor=actor, plan_code=plan, code=code)
@@ -216,7 +222,7 @@ def propose(
     code: str,
     standard: str,
     body: ProposalIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Propose, or counter with, a joint level and rationale for a divergent standard."""
@@ -238,7 +244,7 @@ def approve(
     code: str,
     standard: str,
     body: PartyIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Approve the standing proposal for a standard."""
@@ -254,7 +260,10 @@ def approve(
 
 @router.post("/evaluations/{code}/conclusion", responses=ERRORS)
 def conclude(
-    plan: str, code: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    code: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Conclude the evaluation (a signer, or an administrator); gaps become action items."""
     return lifecycle.conclude(session=session, actor=actor, plan_code=plan, code=code)
@@ -264,7 +273,7 @@ def conclude(
 def list_action_items(
     plan: str,
     status: str | None = Query(None, description="open, in_progress, done, dropped"),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> list[Obj]:
     """The plan's action items."""
@@ -276,7 +285,7 @@ def update_action_item(
     plan: str,
     uid: str,
     body: ActionItemIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Change an action item's status, notes or due date (its owner party, or an admin)."""

@@ -165,7 +165,9 @@ def problems_response(exc: framework_yaml.FrameworkError) -> JSONResponse:
 
 @router.get("", response_model=list[FrameworkVersionRef], responses=READ_ERRORS)
 def list_versions(
-    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> list[dict[str, Any]]:
     """The plan's framework versions, oldest first."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
@@ -179,7 +181,7 @@ def list_versions(
 def get_version(
     plan: str,
     version: str,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """One framework version: status, content hash, approvals by party, and its YAML source."""
@@ -193,7 +195,7 @@ def diff_versions(
     plan: str,
     a: str,
     b: str,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Added, removed and changed standards (and stages, tree, scales) from version a to b."""
@@ -211,7 +213,7 @@ def diff_versions(
 def create_draft(
     plan: str,
     body: DraftIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Any:
     """Import a framework document as a new draft version (administrators)."""
@@ -234,7 +236,7 @@ def replace_draft(
     plan: str,
     version: str,
     body: DraftIn,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Any:
     """Replace the document of a draft version (administrators; drafts only)."""
@@ -257,7 +259,7 @@ def replace_draft(
 def propose(
     plan: str,
     version: str,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Put a draft to the parties for approval (administrators)."""
@@ -270,7 +272,7 @@ def propose(
 def withdraw(
     plan: str,
     version: str,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Take a proposed version back to draft, dropping its approvals (administrators)."""
@@ -284,7 +286,7 @@ def approve(
     plan: str,
     version: str,
     body: ApproveIn | None = Body(None),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Approve a proposed version for your party (signers); agreed once every party has."""

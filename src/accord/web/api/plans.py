@@ -37,7 +37,7 @@ def plan_document(plan: Any) -> dict[str, Any]:
 
 @router.get("/plans", response_model=list[schemas.PlanPublic])
 def list_plans(
-    session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(get_actor)
 ) -> list[dict[str, Any]]:
     """The plans the caller may see."""
     return [plan_document(p) for p in permissions.visible_plans(session, actor)]
@@ -45,7 +45,9 @@ def list_plans(
 
 @router.get("/plans/{plan}", response_model=schemas.PlanPublic, responses=NOT_FOUND)
 def get_plan(
-    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """One plan, by code."""
     return plan_document(permissions.plan_for_actor(session, actor, plan))
@@ -55,7 +57,9 @@ def get_plan(
     "/plans/{plan}/evaluations", response_model=list[schemas.EvaluationPublic], responses=NOT_FOUND
 )
 def list_evaluations(
-    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> list[dict[str, Any]]:
     """The plan's evaluations, oldest first."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
@@ -76,7 +80,7 @@ def summary(
         description="Measure progress since this evaluation; default: the previous one "
         "with joint ratings.",
     ),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """The dashboard's figures for one evaluation: roll-up, stages, gaps, progress, agreement."""
@@ -89,7 +93,9 @@ def summary(
 
 @router.get("/plans/{plan}/history", response_model=schemas.HistoryPublic, responses=NOT_FOUND)
 def history(
-    plan: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Plan and condition scores of every evaluation with joint ratings, oldest first."""
     the_plan = permissions.plan_for_actor(session, actor, plan)

@@ -64,7 +64,7 @@ class SignaturesPublic(BaseModel):
 @router.post("/me/signing-key", status_code=201, response_model=SigningKeyPublic, responses=ERRORS)
 def create_signing_key(
     body: SigningKeyCreate,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Create the caller's Ed25519 signing key, its private half locked by the passphrase."""
@@ -74,7 +74,10 @@ def create_signing_key(
 
 @router.get(EVALUATION + "/signatures", response_model=SignaturesPublic, responses=ERRORS)
 def list_signatures(
-    plan: str, code: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    code: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """The evaluation's signatures and the parties still to sign."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
@@ -88,7 +91,7 @@ def sign(
     plan: str,
     code: str,
     body: SignRequest,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Sign the concluded evaluation for the caller's party; the last party's signature seals it."""
@@ -110,7 +113,10 @@ def sign(
     responses={200: {"content": {"application/json": {}}}, **ERRORS},
 )
 def bundle(
-    plan: str, code: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    code: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> Response:
     """Download the signed bundle (document, signatures, public keys) to verify offline."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
@@ -129,7 +135,10 @@ def bundle(
     responses={200: {"content": {"application/json": {}}}, **ERRORS},
 )
 def document(
-    plan: str, code: str, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    plan: str,
+    code: str,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> Response:
     """The canonical text the parties sign (as signed, once anyone has)."""
     the_plan = permissions.plan_for_actor(session, actor, plan)

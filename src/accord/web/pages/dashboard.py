@@ -22,7 +22,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def home(
-    request: Request, session: Session = Depends(get_session), actor: Actor = Depends(get_actor)
+    request: Request,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
 ) -> Response:
     """The only plan's dashboard, or the list of plans."""
     all_plans = permissions.visible_plans(session, actor)
@@ -39,7 +41,7 @@ def dashboard(
     plan: str,
     evaluation: str | None = Query(None),
     since: str | None = Query(None),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The plan dashboard for one evaluation (default: the latest with joint ratings)."""

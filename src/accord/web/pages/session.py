@@ -78,7 +78,7 @@ def sign_in(
     password: str = Form(""),
     pre_token: str = Form(""),
     next: str = Form("/"),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     """Check the credentials and start a session."""
     cookie = request.cookies.get(PRE_COOKIE, "")
@@ -114,7 +114,9 @@ def sign_in(
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, session: Session = Depends(get_session)) -> Response:
+def sign_out(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> Response:
     """End the session (no CSRF token needed: signing out can only help)."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
