@@ -184,7 +184,6 @@ def test_save_one_standard_then_all_the_changed_ones(browse: Callable[[str], Bro
             "level-C1.1.1": "Substantial",
             "rationale-C1.1.1": "line one\r\nline two",
             "version-C1.1.1": "",
-            "level-C1.1.2": "Full",  # not saved: only C1.1.1 was asked for
         },
         follow_redirects=False,
     )
@@ -212,6 +211,30 @@ def test_save_one_standard_then_all_the_changed_ones(browse: Callable[[str], Bro
         f"{WS}/ratings", {"party": "ROK", "level-C1.1.2": "Full", "version-C1.1.2": "1"}
     )
     assert "Nothing to save: no rating changed." in r.text
+
+
+def test_saving_one_standard_keeps_what_was_typed_elsewhere(
+    browse: Callable[[str], Browser],
+) -> None:
+    b = browse("rok-evaluator")
+    form = {
+        "party": "ROK",
+        "only": "C1.1.1",
+        "level-C1.1.1": "Full",
+        "level-C1.1.2": "Partial",
+        "rationale-C1.1.2": "typed, not saved",
+        "version-C1.1.2": "",
+    }
+    r = b.post_form(f"{WS}/ratings", form, follow_redirects=False)
+    assert r.status_code == 200
+    assert "Saved 1 rating (C1.1.1). Not saved yet: C1.1.2; use “Save all changes”" in r.text
+    assert 'id="progress">1<small>/26' in r.text and 'name="version-C1.1.1" value="1"' in r.text
+    assert ">typed, not saved</textarea>" in r.text
+    assert re.search(
+        r'name="level-C1.1.2">\s*<option>Initial</option><option>Developing</option>'
+        r"<option selected>Partial</option>",
+        r.text,
+    )
 
 
 def test_a_stale_save_shows_what_is_stored_now(browse: Callable[[str], Browser]) -> None:
@@ -307,6 +330,11 @@ def test_blind_rating_leaks_nothing_before_every_party_submits(
         f"{PLAN}/action-items",
         f"{PLAN}?evaluation=2026",
         PLAN,
+        # and their JSON twins, opened with the same session cookie
+        f"{API}/status",
+        f"{API}/ratings/ROK",
+        f"{API}/reconciliation",
+        "/api/v1/plans/opcon-cotp/summary?evaluation=2026",
     )
     for who in ("us-evaluator", "us-signer", "observer", "admin"):
         b = browse(who)
@@ -315,6 +343,7 @@ def test_blind_rating_leaks_nothing_before_every_party_submits(
             assert MARKER not in html, (who, url)
             assert 'class="rating" data-party="ROK"' not in html, (who, url)
             assert "ROK has rated" not in html and "24<small>/26" not in html, (who, url)
+            assert '"ROK": 24' not in html and '"ROK":24' not in html, (who, url)
     # US rates and submits: still blind for the US side until ROK submits too
     us = browse("us-evaluator")
     assert us.post_form(f"{WS}/ratings", {"party": "US", **_all_levels_form()}).status_code == 200
@@ -518,3 +547,32 @@ def test_open_items_of_earlier_evaluations_show_beside_the_standard(
     block = html[html.index('id="std-C1.1.2"') : html.index('id="std-C1.1.3"')]
     assert "action item</span> from 2025 · ROK · in progress: close the FOC findings" in block
     assert "finished long ago" not in html
+
+
+def test_signers_reopen_a_submission_by_common_consent(
+    browse: Callable[[str], Browser], as_user: Callable[[str], TestClient]
+) -> None:
+    rok = browse("rok-evaluator")
+    assert rok.post_form(f"{WS}/ratings", {"party": "ROK", **_all_levels_form()}).status_code == 200
+    rok.post_form(f"{WS}/submission", {"party": "ROK", "confirm": "yes"})
+    assert "to reopen" not in rok.get(WS).text  # evaluators do not vote
+    assert rok.post_form(f"{WS}/reopen-votes", {"target": "ROK"}).status_code == 403
+    rok_signer, us_signer = browse("rok-signer"), browse("us-signer")
+    assert "Agree, for ROK, to reopen ROK’s submission" in rok_signer.get(WS).text
+    r = rok_signer.post_form(
+        f"{WS}/reopen-votes", {"party": "ROK", "target": "ROK"}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"{WS}?reopen=ROK"
+    html = rok_signer.get(r.headers["location"]).text
+    assert "Your agreement to reopen ROK’s submission is recorded" in html
+    assert "agreed by ROK; it reopens when every party agrees." in html
+    assert "Agree, for ROK, to reopen" not in html
+    r = rok_signer.post_form(f"{WS}/reopen-votes", {"party": "ROK", "target": "ROK"})
+    assert r.status_code == 409 and "already agreed" in r.text
+    r = us_signer.post_form(f"{WS}/reopen-votes", {"party": "US", "target": "US"})
+    assert r.status_code == 409 and "US has not submitted" in r.text
+    r = us_signer.post_form(f"{WS}/reopen-votes", {"party": "US", "target": "XX"})
+    assert r.status_code == 422 and "party: plan" in r.text
+    r = us_signer.post_form(f"{WS}/reopen-votes", {"party": "US", "target": "ROK"})
+    assert "ROK’s submission is reopened: its ratings can change again." in r.text
+    assert len(re.findall(r'<select id="level-', rok.get(WS).text)) == 26

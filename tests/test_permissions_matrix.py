@@ -25,7 +25,7 @@ import pytest
 import yaml
 from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -49,8 +49,13 @@ from accord.services.actors import SYSTEM, Actor, actor_for
 from accord.services.examples import demo_password, example_text
 from accord.services.plans import create_plan
 from accord.web.app import create_app
-from accord.web.auth import get_actor, get_actor_optional
+from accord.web.auth import SESSION_COOKIE, get_actor, get_actor_optional
 from accord.web.deps import get_session
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI before included routers were kept whole
+    iter_route_contexts = None  # type: ignore[assignment]
 
 PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 
@@ -77,13 +82,16 @@ ADMIN, ROK_EV, US_EV, ROK_SIG, US_SIG, OBSERVER = (
 )
 PERSONAS = (ADMIN, ROK_EV, US_EV, ROK_SIG, US_SIG, OBSERVER)
 ANON = "signed-out"
+BROWSER = "rok-evaluator's browser"  # a session cookie instead of a bearer token
 MEMBERS = frozenset(PERSONAS)  # every persona holds a role in the main plan (admin: all plans)
 ROK = frozenset({ROK_EV, ROK_SIG})
 US = frozenset({US_EV, US_SIG})
 
 MAIN, PRIVATE = "opcon-cotp", "opcon-private"  # nobody but the admin may see PRIVATE
+GHOST = "no-such-plan"
 # evaluations set up by the `world` fixture, in each plan
 CONCLUDED, OPEN, DIVERGENT, AGREED, PLANNED = "2025", "2026", "2027", "2028", "2029"
+WITH_ACTIONS = "2030"  # concluded in the fixture: its gaps are action items
 AGREED_VERSION, DRAFT, PROPOSED = "2018.1", "matrix-draft", "matrix-proposed"
 
 # Path parameters by name; `uid` (an action item) is added per plan by the fixture.
@@ -151,6 +159,20 @@ FAMILIES: dict[tuple[str, str], list[Case]] = {
     ("POST", W + "/submission"): [
         Case(frozenset({ROK_EV}), ok=SEE_OTHER, form={"party": "ROK", "confirm": "yes"}),
         Case(frozenset({US_EV}), ok=_ok(422), form={"party": "US", "confirm": "yes"}),
+    ],
+    ("POST", W + "/reopen-votes"): [
+        Case(
+            frozenset({ROK_SIG}),
+            ok=SEE_OTHER,
+            params={"code": DIVERGENT},
+            form={"target": "US", "party": "ROK"},
+        ),
+        Case(
+            frozenset({US_SIG}),
+            ok=SEE_OTHER,
+            params={"code": DIVERGENT},
+            form={"target": "ROK", "party": "US"},
+        ),
     ],
     ("GET", W + "/reconciliation"): [
         Case(MEMBERS, params={"code": DIVERGENT}),
@@ -311,6 +333,13 @@ def _is_public(path: str) -> bool:
     return path in PUBLIC
 
 
+def _route_contexts(app: FastAPI) -> list[tuple[Any, Any]]:
+    """(route as declared, route as served) pairs."""
+    if iter_route_contexts is None:  # older FastAPI copies included routes with their full path
+        return [(r, r) for r in app.routes]
+    return [(rc.original_route, rc) for rc in iter_route_contexts(app.routes)]
+
+
 def _endpoints(app: FastAPI) -> list[tuple[str, str, Any]]:
     """(method, path, route) for every route of the app, included routers resolved.
 
@@ -318,8 +347,7 @@ def _endpoints(app: FastAPI) -> list[tuple[str, str, Any]]:
     that includes the dependencies of the routers it was included through.
     """
     out: list[tuple[str, str, Any]] = []
-    for rc in iter_route_contexts(app.routes):
-        original = rc.original_route
+    for original, rc in _route_contexts(app):
         path = rc.path or repr(original)
         if isinstance(original, APIRoute):
             out += [(m, path, rc) for m in sorted(rc.methods or ())]
@@ -341,13 +369,14 @@ _APP = _collection_app()
 ENDPOINTS = _endpoints(_APP)
 _APP.state.engine.dispose()
 CHECKED = [(m, p) for m, p, r in ENDPOINTS if r is not None and not _is_public(p)]
-CASES = [
-    pytest.param(m, p, i, case, id=f"{m} {p} #{i}")
+RAW_CASES = [
+    (m, p, i, case)
     for m, p in CHECKED
     for i, case in enumerate(
         FAMILIES.get((m, p), DEFAULT_READ if m == "GET" else [Case(allowed=None)])
     )
 ]
+CASES = [pytest.param(m, p, i, case, id=f"{m} {p} #{i}") for m, p, i, case in RAW_CASES]
 
 
 def _calls(dependant: Any) -> Iterator[Any]:
@@ -413,12 +442,13 @@ def _database_url(_template_db: str, tmp_path_factory: pytest.TempPathFactory) -
     return f"sqlite:///{path}"
 
 
-def _levels(bump: frozenset[str] = frozenset(), step: int = 2) -> list[ratings.RatingInput]:
+def _levels(bump: frozenset[str] = frozenset()) -> list[ratings.RatingInput]:
+    """Every standard at its scale's third level (a level higher for `bump`)."""
     fw = framework_yaml.load(example_text("opcon", "framework.yaml"))
     out = []
     for s in fw.standards():
         levels = fw.scale(s.scale).levels
-        out.append(ratings.RatingInput(s.code, levels[step + (s.code in bump)].label, "matrix"))
+        out.append(ratings.RatingInput(s.code, levels[2 + (s.code in bump)].label, "matrix"))
     return out
 
 
@@ -464,10 +494,10 @@ def _populate(
         session=s, actor=admin, plan_code=code, code=PLANNED, label="", held_on=_date(PLANNED)
     )
     # a concluded evaluation whose gaps became action items
-    start("2030")
-    rate("2030", "ROK")
-    rate("2030", "US")
-    lifecycle.conclude(session=s, actor=who[ROK_SIG], plan_code=code, code="2030")
+    start(WITH_ACTIONS)
+    rate(WITH_ACTIONS, "ROK")
+    rate(WITH_ACTIONS, "US")
+    lifecycle.conclude(session=s, actor=who[ROK_SIG], plan_code=code, code=WITH_ACTIONS)
     # ROK has signed CONCLUDED
     signatures.sign_evaluation(
         session=s, actor=who[ROK_SIG], plan=plan, code=CONCLUDED, passphrase=rok_passphrase
@@ -496,6 +526,7 @@ class World:
     app: FastAPI
     clients: dict[str, TestClient]
     uids: dict[str, str]
+    csrf: str  # the CSRF token of BROWSER's session
 
     def values(self, plan: str) -> dict[str, str]:
         return {**PARAMS, "plan": plan, "uid": self.uids[plan]}
@@ -558,6 +589,10 @@ def world(_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                         session=s, actor=SYSTEM, user=user, passphrase=demo_password(name)
                     )
                 insiders[f"{party.lower()}-{role}"] = actor_for(s, user)
+            cookie, web_session = accounts.start_session(
+                session=s, user=accounts.get_user(session=s, username=ROK_EV)
+            )
+            csrf = web_session.csrf_token
             admin = actor_for(s, accounts.get_user(session=s, username=ADMIN))
             people = {
                 name: actor_for(s, accounts.get_user(session=s, username=name)) for name in PERSONAS
@@ -581,7 +616,9 @@ def world(_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
     clients = {name: client(tokens[name]) for name in PERSONAS}
     clients[ANON] = client(None)
-    yield World(app, clients, uids)
+    clients[BROWSER] = client(None)  # rok-evaluator signed in through the sign-in page
+    clients[BROWSER].cookies.set(SESSION_COOKIE, cookie)
+    yield World(app, clients, uids, csrf)
     app.state.engine.dispose()
 
 
@@ -598,7 +635,18 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", one, template)
 
 
-def _send(world: World, who: str, method: str, url: str, case: Case) -> tuple[int, str, int | None]:
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    location: str
+    text: str
+    audit_added: int | None  # audit records the request appended (before the rollback)
+
+    def __str__(self) -> str:
+        return f"{self.status} {(self.location or self.text)[:300]!r}"
+
+
+def _send(world: World, who: str, method: str, url: str, case: Case) -> Reply:
     world.app.state.audit_added = None
     kwargs: dict[str, Any] = {}
     if case.form is not None:
@@ -606,8 +654,7 @@ def _send(world: World, who: str, method: str, url: str, case: Case) -> tuple[in
     elif case.body is not None or method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = case.body if case.body is not None else {}
     r = world.clients[who].request(method, url, **kwargs)
-    where = r.headers.get("location", "")
-    return r.status_code, where or r.text[:300], world.app.state.audit_added
+    return Reply(r.status_code, r.headers.get("location", ""), r.text, world.app.state.audit_added)
 
 
 @pytest.mark.parametrize(("method", "template", "index", "case"), CASES)
@@ -621,18 +668,24 @@ def test_route_against_every_persona(
     for plan in (MAIN, PRIVATE) if plan_scoped else (MAIN,):
         url = _fill(template, {**world.values(plan), **case.params})
         for who in (*PERSONAS, ANON):
-            status, detail, added = _send(world, who, method, url, case)
-            said = f"{who:>13} {method} {url} -> {status} {detail!r}"
+            reply = _send(world, who, method, url, case)
+            status = reply.status
+            said = f"{who:>13} {method} {url} -> {reply}"
             if status >= 500:
                 problems.append(f"server error: {said}")
             elif who == ANON:
                 if api and status != 401:
                     problems.append(f"signed-out not 401: {said}")
-                if not api and not (status == 303 and detail.startswith("/sign-in")):
+                if not api and not (status == 303 and reply.location.startswith("/sign-in")):
                     problems.append(f"signed-out not sent to /sign-in: {said}")
             elif plan == PRIVATE and who != ADMIN:
+                # exactly what a plan that does not exist gives: nothing tells them apart
+                ghost_url = _fill(template, {**world.values(plan), **case.params, "plan": GHOST})
+                ghost = _send(world, who, method, ghost_url, case)
                 if status != 404:
                     problems.append(f"outsider of a private plan not 404: {said}")
+                elif ghost.status != 404 or ghost.text.replace(GHOST, PRIVATE) != reply.text:
+                    problems.append(f"private plan unlike a missing one: {said} but {ghost}")
             elif plan == PRIVATE:
                 if status != admin_seen[MAIN]:
                     problems.append(
@@ -645,7 +698,7 @@ def test_route_against_every_persona(
                     problems.append(f"not allowed, expected {sorted(case.refused)}: {said}")
             if who == ADMIN:
                 admin_seen[plan] = status
-            if method != "GET" and 200 <= status < 300 and not added:
+            if method != "GET" and 200 <= status < 300 and not reply.audit_added:
                 problems.append(f"a write succeeded without an audit record: {said}")
     assert not problems, "\n".join(problems)
 
@@ -659,4 +712,58 @@ def test_outsiders_do_not_see_the_private_plan_listed(world: World) -> None:
             assert home.status_code == 200 and PRIVATE in home.text
         else:  # the only plan they may see
             assert home.status_code == 303 and home.headers["location"].endswith(f"/plans/{MAIN}")
-    assert world.clients[OBSERVER].get("/api/v1/plans/no-such-plan").status_code == 404
+    assert world.clients[OBSERVER].get(f"/api/v1/plans/{GHOST}").status_code == 404
+
+
+STATES = (CONCLUDED, OPEN, DIVERGENT, AGREED, PLANNED, WITH_ACTIONS, "no-such-evaluation")
+READERS = frozenset({ADMIN, ROK_EV, OBSERVER})  # one of each kind, for reads
+
+
+def _state_cases() -> list[Any]:
+    """The cases of routes below an evaluation, once per distinct request apart from {code}."""
+    seen: set[str] = set()
+    out = []
+    for method, template, i, case in RAW_CASES:
+        params = sorted((k, v) for k, v in case.params.items() if k != "code")
+        key = repr((method, template, params, case.body, case.form))
+        if "{code}" in template and key not in seen:
+            seen.add(key)
+            out.append(pytest.param(method, template, i, case, id=f"{method} {template} #{i}"))
+    return out
+
+
+@pytest.mark.parametrize(("method", "template", "index", "case"), _state_cases())
+def test_no_route_fails_in_any_evaluation_state(
+    world: World, method: str, template: str, index: int, case: Case
+) -> None:
+    """Whatever state the evaluation is in, those who may act get an answer, never a 5xx."""
+    people = READERS if method == "GET" else (case.allowed or MEMBERS) | {OBSERVER}
+    problems = []
+    for code in STATES:
+        url = _fill(template, {**world.values(MAIN), **case.params, "code": code})
+        for who in sorted(people):
+            reply = _send(world, who, method, url, case)
+            if reply.status >= 500 or reply.status == 401:
+                problems.append(f"{who:>13} {method} {url} -> {reply}")
+    assert not problems, "\n".join(problems)
+
+
+WRITES = [(m, p) for m, p in CHECKED if m not in ("GET", "HEAD", "OPTIONS")]
+
+
+@pytest.mark.parametrize(("method", "template"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
+def test_a_cookie_write_needs_the_csrf_token(world: World, method: str, template: str) -> None:
+    """A browser's session cookie alone never writes: the session's CSRF token must come too."""
+    case = FAMILIES.get((method, template), [Case(allowed=None)])[0]
+    url = _fill(template, {**world.values(MAIN), **case.params})
+    reply = _send(world, BROWSER, method, url, case)
+    assert reply.status == 403 and "CSRF" in reply.text, f"{method} {url} -> {reply}"
+    assert reply.audit_added is None  # refused before the route ran
+
+
+def test_the_browser_session_works_with_its_csrf_token(world: World) -> None:
+    browser = world.clients[BROWSER]
+    assert browser.get("/").headers["location"].endswith(f"/plans/{MAIN}")
+    url = "/api/v1/plans/opcon-cotp/evaluations/2026/ratings"
+    body = {"ratings": [{"standard": "C1.1.1", "level": "Full", "version": 1}]}
+    assert browser.put(url, json=body, headers={"X-CSRF-Token": world.csrf}).status_code == 200

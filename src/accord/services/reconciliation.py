@@ -211,9 +211,16 @@ def _latest(steps: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[st
 
 
 def _divergent_unresolved(
-    session: Session, actor: Actor, plan_code: str, code: str, standard: str
-) -> tuple[Plan, Evaluation, Framework, Standard]:
+    session: Session,
+    actor: Actor,
+    plan_code: str,
+    code: str,
+    standard: str,
+    party_code: str | None,
+) -> tuple[Plan, Evaluation, Framework, Standard, int]:
+    """The standard to reconcile and the acting party; permission before state checks."""
     plan, evaluation = load(session, actor, plan_code, code)
+    party_id = permissions.acting_party(actor, plan, "reconcile", party_code)
     if evaluation.status != "reconciliation":
         raise Conflict(f"evaluation {code} is {evaluation.status}, not in reconciliation")
     fw = framework_of(evaluation.framework_version)
@@ -237,7 +244,7 @@ def _divergent_unresolved(
     levels = _party_levels(session, evaluation).get(standard, {})
     if len(set(levels.values())) <= 1:
         raise Conflict(f"{standard} is not divergent")
-    return plan, evaluation, fw, row
+    return plan, evaluation, fw, row, party_id
 
 
 def propose(
@@ -252,8 +259,9 @@ def propose(
     party_code: str | None = None,
 ) -> dict[str, Any]:
     """Propose (or counter with) a joint level and its rationale for a divergent standard."""
-    plan, evaluation, fw, row = _divergent_unresolved(session, actor, plan_code, code, standard)
-    party_id = permissions.acting_party(actor, plan, "reconcile", party_code)
+    plan, evaluation, fw, row, party_id = _divergent_unresolved(
+        session, actor, plan_code, code, standard, party_code
+    )
     if not fw.scale(row.scale_code).accepts(level):
         raise Invalid(f"level: {level!r} is not a level of {standard}'s scale")
     if not rationale.strip():
@@ -294,8 +302,9 @@ def approve(
     party_code: str | None = None,
 ) -> dict[str, Any]:
     """Approve the latest proposal for a standard; when every party has, it is the joint level."""
-    plan, evaluation, _fw, row = _divergent_unresolved(session, actor, plan_code, code, standard)
-    party_id = permissions.acting_party(actor, plan, "reconcile", party_code)
+    plan, evaluation, _fw, row, party_id = _divergent_unresolved(
+        session, actor, plan_code, code, standard, party_code
+    )
     proposal, approvals = _latest([s for _, s in _steps(session, evaluation, row.id)])
     if proposal is None:
         raise Conflict(f"there is no proposal for {standard} to approve yet")

@@ -15,6 +15,7 @@ from accord import permissions
 from accord.models.evaluation import ACTION_STATUSES
 from accord.services import Conflict, Invalid, action_items
 from accord.services.actors import Actor
+from accord.services.frameworks import current_version, framework_of
 
 from ..auth import get_actor
 from ..deps import get_session
@@ -29,7 +30,7 @@ def action_items_page(
     plan: str,
     status: str | None = Query(None, description="open, in_progress, done or dropped"),
     updated: str | None = Query(None),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The plan's action items (optionally of one status)."""
@@ -56,7 +57,12 @@ def _page(
         session=session, actor=actor, plan_code=plan_code, status=status
     )
     party_ids = {p.code: p.id for p in the_plan.parties}
+    version = current_version(session=session, plan=the_plan)
+    titles = (
+        {c: s.title for c, s in framework_of(version).standards_by_code.items()} if version else {}
+    )
     for item in items:
+        item["title"] = titles.get(item["standard"], "")
         item["editable"] = permissions.can(
             actor, "action.edit", plan=the_plan, party_id=party_ids.get(item["owner"])
         )
@@ -84,7 +90,7 @@ def update(
     plan: str,
     uid: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Change an action item's status and notes; a stale version re-renders with the news."""

@@ -54,6 +54,12 @@ def parties_for(actor: Actor, plan: Plan, action: str) -> list[Party]:
     return [p for p in plan.parties if permissions.can(actor, action, plan=plan, party_id=p.id)]
 
 
+def acting_party_code(actor: Actor, plan: Plan, action: str, wanted: str | None) -> str:
+    """The code of the party the actor acts for in `action`; Forbidden when none fits."""
+    party_id = permissions.acting_party(actor, plan, action, wanted)
+    return next(p.code for p in plan.parties if p.id == party_id)
+
+
 def pick_party(choices: list[Party], wanted: str | None) -> Party | None:
     """The party the actor asked to act for (None if they may not), else the first choice."""
     if wanted:

@@ -1,8 +1,9 @@
-"""HTML pages of an evaluation round: a party's workspace (blind rating and submission).
+"""HTML pages of an evaluation round: a party's workspace (blind rating, saved with
+optimistic locking).  JSON twins: /api/v1/plans/{plan}/evaluations/{code}/status,
+/ratings/{party} and PUT /ratings.
 
-Reconciliation, sign-off and action items live in their own modules; their routers are
-included here so that the application registers one router for the whole round.
-JSON twins: /api/v1/plans/{plan}/evaluations/{code}/status, /ratings/{party}, /submission.
+Submission and reopening, reconciliation, sign-off and action items live in their own
+modules; their routers are included here, so the application registers one router.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from accord import permissions
 from accord.engine.framework import NOT_APPLICABLE, Framework
 from accord.models import Evaluation, Plan
 from accord.services import Conflict, Invalid, action_items, evaluations, ratings
@@ -23,10 +23,11 @@ from accord.services.frameworks import framework_of
 
 from ..auth import get_actor
 from ..deps import get_session
-from . import actions, reconcile, signoff
+from . import actions, reconcile, signoff, submissions
 from .round_common import (
     AFTER_RATING,
     EVALUATION,
+    acting_party_code,
     back,
     evaluation_url,
     form_fields,
@@ -48,11 +49,12 @@ def workspace(
     saved: int | None = Query(None),
     std: str | None = Query(None),
     submitted: str | None = Query(None),
-    session: Session = Depends(get_session),
+    reopen: str | None = Query(None),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """A party's evaluation workspace: status, standards by condition and field, rating forms."""
-    flash = {"saved": saved, "std": std, "submitted": submitted}
+    flash = {"saved": saved, "std": std, "submitted": submitted, "reopen": reopen}
     return _workspace(request, session, actor, plan, code, party=party, flash=flash)
 
 
@@ -65,6 +67,7 @@ def _workspace(
     *,
     party: str | None = None,
     flash: dict[str, Any] | None = None,
+    note: str | None = None,
     problem: str | None = None,
     entered: dict[str, dict[str, Any]] | None = None,
     stale: list[dict[str, Any]] | None = None,
@@ -73,7 +76,7 @@ def _workspace(
     plan, ev = ratings.load(session, actor, plan_code, code)
     status = ratings.status(session=session, actor=actor, plan_code=plan_code, code=code)
     fw = framework_of(ev.framework_version)
-    message = _message(flash or {}, fw, [p.code for p in plan.parties])
+    message = note or _message(flash or {}, fw, status)
     visible = {
         p.code: {
             r["standard"]: r
@@ -147,15 +150,27 @@ def _workspace(
             "problem": problem,
             "stale": stale or [],
             "all_submitted": ev.status in AFTER_RATING,
+            "voter": pick_party(parties_for(actor, plan, "submission.reopen"), None)
+            if ev.status in ("open", "reconciliation")
+            else None,
         },
         status_code=status_code,
     )
 
 
-def _message(flash: dict[str, Any], fw: Framework, parties: list[str]) -> str | None:
+def _message(flash: dict[str, Any], fw: Framework, status: dict[str, Any]) -> str | None:
     """The confirmation after a redirect, built only from values the page itself knows."""
-    if flash.get("submitted") in parties:
+    submitted = {p["party"]: p["submitted"] for p in status["parties"]}
+    if flash.get("submitted") in submitted:
         return f"{flash['submitted']} has submitted its ratings: they are final now."
+    target = flash.get("reopen")
+    if target in submitted:
+        if submitted[target]:
+            return (
+                f"Your agreement to reopen {target}’s submission is recorded: it reopens "
+                "when every party agrees."
+            )
+        return f"{target}’s submission is reopened: its ratings can change again."
     saved = flash.get("saved")
     if saved is None:
         return None
@@ -223,12 +238,12 @@ def save(
     plan: str,
     code: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Save one standard's rating (`only`) or every changed one, with optimistic locking."""
     the_plan, ev = ratings.load(session, actor, plan, code)
-    party_code = _acting(actor, the_plan, "rating.edit", form.get("party") or None)
+    party_code = acting_party_code(actor, the_plan, "rating.edit", form.get("party") or None)
     fw = framework_of(ev.framework_version)
     only = form.get("only") or None
     if only is not None and only not in fw.standards_by_code:
@@ -248,8 +263,7 @@ def save(
             if only:
                 raise Invalid(f"level of {c}: choose a level before saving")
             continue
-        now = current.get(c)
-        if not only and now and (now["level"], now["rationale"]) == (e["level"], e["rationale"]):
+        if not only and not _changed(e, current.get(c)):
             continue  # unchanged: "save all" writes only what changed
         inputs.append(ratings.RatingInput(c, e["level"], e["rationale"], e["version"]))
     back_to = evaluation_url(the_plan, ev, f"?party={party_code}")
@@ -268,14 +282,31 @@ def save(
         if not isinstance(exc.current, list):
             raise
         return _stale(request, session, actor, the_plan, ev, party_code, entered, exc.current)
+    if only:
+        # keep what was typed elsewhere on the page: saving one standard must not lose it
+        pending = [
+            c
+            for c in fw.standards_by_code
+            if c != only and entered[c]["level"] and _changed(entered[c], current.get(c))
+        ]
+        if pending:
+            note = (
+                f"Saved 1 rating ({only}). Not saved yet: {', '.join(pending)}; "
+                "use “Save all changes” to keep them."
+            )
+            kept = {c: entered[c] for c in pending}
+            return _workspace(
+                request, session, actor, plan, code, party=party_code, note=note, entered=kept
+            )
     anchor = f"&std={only}#std-{only}" if only else ""
     return back(f"{back_to}&saved={len(inputs)}{anchor}")
 
 
-def _acting(actor: Actor, plan: Plan, action: str, wanted: str | None) -> str:
-    """The code of the party the actor acts for; Forbidden when they act for none."""
-    party_id = permissions.acting_party(actor, plan, action, wanted)
-    return next(p.code for p in plan.parties if p.id == party_id)
+def _changed(entered: dict[str, Any], stored: dict[str, Any] | None) -> bool:
+    return stored is None or (stored["level"], stored["rationale"]) != (
+        entered["level"],
+        entered["rationale"],
+    )
 
 
 def _entered(form: dict[str, str], c: str) -> dict[str, Any]:
@@ -314,7 +345,7 @@ def _stale(
         "Nothing was saved: "
         + ", ".join(s["standard"] for s in stale)
         + " changed since you loaded this page (another tab or another member of your party)."
-        " The form now shows what is stored; your entry is shown beside it."
+        " The form now shows what is stored; your entry is listed here."
     )
     return _workspace(
         request,
@@ -330,27 +361,7 @@ def _stale(
     )
 
 
-@router.post(EVALUATION + "/submission")
-def submit(
-    plan: str,
-    code: str,
-    form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session),
-    actor: Actor = Depends(get_actor),
-) -> Response:
-    """Submit a party's ratings (every standard rated); final unless every party reopens."""
-    the_plan, ev = ratings.load(session, actor, plan, code)
-    party_code = _acting(actor, the_plan, "rating.submit", form.get("party") or None)
-    if form.get("confirm") != "yes":
-        raise Invalid("confirm: tick the box to confirm that your party's ratings are final")
-    result = ratings.submit(
-        session=session, actor=actor, plan_code=plan, code=code, party_code=party_code
-    )
-    if result["status"] == "reconciliation":
-        return back(evaluation_url(the_plan, ev, "/reconciliation?begun=1"))
-    return back(evaluation_url(the_plan, ev, f"?submitted={party_code}"))
-
-
+router.include_router(submissions.router)
 router.include_router(reconcile.router)
 router.include_router(signoff.router)
 router.include_router(actions.router)
