@@ -63,6 +63,10 @@ def database_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # a test may have moved the schema version; every test starts at head
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": schema.head()}
+            )
         engine.dispose()
         yield PG_URL
         return
