@@ -253,3 +253,51 @@ def test_a_failed_commit_is_an_error_never_a_silent_success(
     assert r.status_code == 409 and "nothing of your request was saved" in r.json()["detail"]
     monkeypatch.undo()
     assert rok.get(f"{URL}/ratings/ROK").json() == []
+
+
+def test_two_evaluators_of_one_party_cannot_overwrite_each_other(app, factory, people) -> None:  # type: ignore[no-untyped-def]
+    from accord.db import transaction
+    from accord.models import Plan as PlanRow
+    from accord.services import accounts
+    from accord.services.actors import SYSTEM
+
+    with transaction(factory) as s:
+        plan = s.query(PlanRow).filter_by(code="opcon-cotp").one()
+        kim = accounts.create_user(session=s, actor=SYSTEM, username="kim", password="kim-password")
+        accounts.grant_role(
+            session=s, actor=SYSTEM, user=kim, plan=plan, role="evaluator", party_code="ROK"
+        )
+        kim_token, _ = accounts.create_token(session=s, actor=SYSTEM, user=kim, name="t")
+    lee = TestClient(app, headers={"Authorization": f"Bearer {people['rok-evaluator']}"})
+    kim_client = TestClient(app, headers={"Authorization": f"Bearer {kim_token}"})
+    created = lee.put(
+        f"{URL}/ratings",
+        json={"ratings": [{"standard": "C2.2.1", "level": "Partial", "rationale": "lee"}]},
+    ).json()[0]
+    seen_by_kim = kim_client.get(f"{URL}/ratings/ROK").json()[0]
+    assert seen_by_kim["version"] == created["version"] == 1
+    lee_edit = lee.put(
+        f"{URL}/ratings",
+        json={
+            "ratings": [
+                {
+                    "standard": "C2.2.1",
+                    "level": "Substantial",
+                    "rationale": "lee, after UFS",
+                    "version": 1,
+                }
+            ]
+        },
+    )
+    kim_edit = kim_client.put(
+        f"{URL}/ratings",
+        json={
+            "ratings": [
+                {"standard": "C2.2.1", "level": "Developing", "rationale": "kim", "version": 1}
+            ]
+        },
+    )
+    assert lee_edit.status_code == 200 and kim_edit.status_code == 409
+    assert kim_edit.json()["current"][0]["rationale"] == "lee, after UFS"
+    final = lee.get(f"{URL}/ratings/ROK").json()[0]
+    assert (final["level"], final["version"]) == ("Substantial", 2)
