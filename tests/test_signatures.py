@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from accord.cli import app as cli_app
 from accord.db import transaction
+from accord.formats import signed_bundle
 from accord.models import (
     AuditRecord,
     Evaluation,
@@ -271,7 +272,7 @@ def test_bundle_download_and_signature_list(as_user: Client) -> None:
     r = observer.get(f"{EV}/2025/bundle")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     assert r.headers["content-disposition"] == (f'attachment; filename="{PLAN}-2025.signed.json"')
-    result = signatures.verify_bundle(r.content)
+    result = signed_bundle.verify_bundle(r.content)
     assert result.ok and result.plan == PLAN and result.evaluation == "2025"
     listed = observer.get(f"{EV}/2025/signatures").json()
     assert listed["document_sha256"] == json.loads(r.content)["document_sha256"]
@@ -295,7 +296,7 @@ def test_export_then_verify(as_user: Client, factory: sessionmaker[Session]) -> 
         "signature",
         "signed_at",
     }
-    result = signatures.verify_bundle(data)
+    result = signed_bundle.verify_bundle(data)
     assert result.ok and result.failed is None
     assert [c.name for c in result.checks] == [
         "bundle is UTF-8 JSON",
@@ -333,13 +334,13 @@ def test_any_changed_byte_fails(as_user: Client, factory: sessionmaker[Session])
         for mask in (0x01, 0x02, 0x20, 0x80):
             changed = bytearray(data)
             changed[pos] ^= mask
-            result = signatures.verify_bundle(bytes(changed))
+            result = signed_bundle.verify_bundle(bytes(changed))
             assert not result.ok, f"byte {pos} ^ {mask:#x} went unnoticed"
             assert result.failed is not None
-    assert signatures.verify_bundle(data[:-1]).failed.name == "bundle is canonical"  # type: ignore[union-attr]
-    assert signatures.verify_bundle(data + b"\n").failed.name == "bundle is canonical"  # type: ignore[union-attr]
+    assert signed_bundle.verify_bundle(data[:-1]).failed.name == "bundle is canonical"  # type: ignore[union-attr]
+    assert signed_bundle.verify_bundle(data + b"\n").failed.name == "bundle is canonical"  # type: ignore[union-attr]
     for junk in (b"", b"\xff", b"[" * 100_000, b"null", b'{"format":1}'):
-        failed = signatures.verify_bundle(junk).failed
+        failed = signed_bundle.verify_bundle(junk).failed
         assert failed is not None and failed.name in ("bundle is UTF-8 JSON", "bundle format")
 
 
@@ -362,7 +363,7 @@ def test_reordered_keys_or_added_whitespace_fail(
     ]
     for variant in variants:
         assert variant != data
-        result = signatures.verify_bundle(variant)
+        result = signed_bundle.verify_bundle(variant)
         assert result.failed is not None and result.failed.name == "bundle is canonical"
 
 
@@ -375,7 +376,7 @@ def test_forgeries_with_recomputed_hashes_fail_on_the_signatures(
     def forged(change: Callable[[dict[str, Any]], None], *, rehash: bool = True) -> str:
         bundle = json.loads(json.dumps(original))
         change(bundle)
-        result = signatures.verify_bundle(reseal(bundle, rehash=rehash))
+        result = signed_bundle.verify_bundle(reseal(bundle, rehash=rehash))
         assert result.failed is not None
         return result.failed.name
 
@@ -415,14 +416,14 @@ def test_forgeries_with_recomputed_hashes_fail_on_the_signatures(
     # what the design does not protect (docs/signatures.md): the server's record of who and when
     bundle = json.loads(json.dumps(original))
     bundle["signatures"][0]["signer"] = "someone-else"
-    assert signatures.verify_bundle(reseal(bundle)).ok
+    assert signed_bundle.verify_bundle(reseal(bundle)).ok
 
 
 def test_a_partly_signed_bundle_does_not_verify(
     as_user: Client, factory: sessionmaker[Session]
 ) -> None:
     assert sign(as_user, "rok-signer").status_code == 201
-    result = signatures.verify_bundle(bundle_of(factory))
+    result = signed_bundle.verify_bundle(bundle_of(factory))
     assert result.failed is not None and result.failed.name == "every party signed"
     assert "US has not signed" in result.failed.detail
 

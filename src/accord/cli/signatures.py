@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from accord import permissions
+from accord.formats import signed_bundle
 from accord.services import plans, signatures
 from accord.services.actors import SYSTEM
 
@@ -140,7 +141,7 @@ def verify(
         data = bundle.read_bytes()
     except OSError as exc:
         raise fail(f"{bundle}: cannot read file: {exc}") from None
-    result = signatures.verify_bundle(data)
+    result = signed_bundle.verify_bundle(data)
     for check in result.checks:
         mark = "[green]ok[/]    " if check.ok else "[bold red]FAILED[/]"
         detail = f" — {check.detail}" if check.detail else ""

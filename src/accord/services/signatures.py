@@ -11,22 +11,27 @@ public keys; `verify_bundle` checks such a bundle offline, without a database.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import datetime as dt
-import hashlib
-import json
-from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import permissions
+
+# the bundle format and its offline verification live in accord.formats.signed_bundle
+from accord.formats.signed_bundle import (
+    BUNDLE_FORMAT,
+    DOCUMENT_FORMAT,
+    MIN_PASSPHRASE,
+    b64,
+    fingerprint,
+    seal,
+    sha256_hex,
+)
 from accord.models import (
     Evaluation,
     JointRating,
@@ -42,35 +47,6 @@ from . import Conflict, Invalid, NotFound, audit, documents
 from .actors import Actor, actor_for
 from .audit import canonical
 from .evaluations import get_evaluation, summarize_evaluation
-
-DOCUMENT_FORMAT = "accord/evaluation@1"
-BUNDLE_FORMAT = "accord/signed-evaluation@1"
-MIN_PASSPHRASE = 8
-_BUNDLE_KEYS = {"format", "document", "document_sha256", "signatures", "bundle_sha256"}
-_SIGNATURE_KEYS = {"party", "signer", "public_key", "fingerprint", "signature", "signed_at"}
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str, size: int) -> bytes | None:
-    """Strict base64 of exactly `size` bytes, in its one canonical spelling; None otherwise."""
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        return None
-    return raw if len(raw) == size and _b64(raw) == text else None
-
-
-def fingerprint(public_key_b64: str) -> str:
-    """SHA-256 hex of the raw 32-byte public key."""
-    return _sha256(base64.b64decode(public_key_b64))
-
 
 # --- keys -------------------------------------------------------------------------------
 
@@ -110,9 +86,9 @@ def create_signing_key(
     )
     key = SigningKey(
         user_id=user.id,
-        public_key=_b64(raw),
+        public_key=b64(raw),
         private_key_pem=pem.decode("ascii"),
-        fingerprint=_sha256(raw),
+        fingerprint=sha256_hex(raw),
     )
     session.add(key)
     session.flush()
@@ -154,7 +130,7 @@ def _unlock(key: SigningKey, passphrase: str) -> Ed25519PrivateKey:
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    if _b64(raw) != key.public_key:
+    if b64(raw) != key.public_key:
         raise Conflict("the stored signing key does not match its public key")
     return private
 
@@ -304,8 +280,8 @@ def sign_evaluation(
         party_id=party_id,
         user_id=actor.user_id,
         public_key=key.public_key,
-        signature=_b64(private.sign(data)),
-        document_sha256=_sha256(data),
+        signature=b64(private.sign(data)),
+        document_sha256=sha256_hex(data),
         document=text,
         signed_at=dt.datetime.now(dt.UTC),
     )
@@ -378,11 +354,6 @@ def signatures_of(*, session: Session, actor: Actor, plan: Plan, code: str) -> d
     }
 
 
-def _seal(bundle: dict[str, Any]) -> str:
-    rest = {k: v for k, v in bundle.items() if k != "bundle_sha256"}
-    return _sha256(canonical(rest).encode("utf-8"))
-
-
 def export_bundle(*, session: Session, actor: Actor, plan: Plan, code: str) -> bytes:
     """The signed evaluation as a self-contained bundle: canonical JSON and a newline."""
     permissions.require(actor, "plan.view", plan=plan)
@@ -396,136 +367,5 @@ def export_bundle(*, session: Session, actor: Actor, plan: Plan, code: str) -> b
         "document_sha256": rows[0][0].document_sha256,
         "signatures": [_entry(s, p, u) for s, p, u in rows],
     }
-    bundle["bundle_sha256"] = _seal(bundle)
+    bundle["bundle_sha256"] = seal(bundle)
     return (canonical(bundle) + "\n").encode("utf-8")
-
-
-# --- offline verification -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    checks: tuple[Check, ...]
-    plan: str | None = None
-    evaluation: str | None = None
-    signatures: tuple[dict[str, str], ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
-
-    @property
-    def failed(self) -> Check | None:
-        """The first failed check, if any."""
-        return next((c for c in self.checks if not c.ok), None)
-
-
-class _Failed(Exception):
-    pass
-
-
-class _Checks:
-    def __init__(self) -> None:
-        self.done: list[Check] = []
-        self.found: dict[str, Any] = {}
-
-    def __call__(self, name: str, ok: bool, detail: str = "") -> None:
-        self.done.append(Check(name, ok, detail))
-        if not ok:
-            raise _Failed
-
-
-def verify_bundle(data: bytes) -> VerifyResult:
-    """Check a bundle offline, in order; stops at the first failed check and names it."""
-    check = _Checks()
-    with contextlib.suppress(_Failed):
-        _verify(data, check)
-    return VerifyResult(tuple(check.done), **check.found)
-
-
-def _verify(data: bytes, check: _Checks) -> None:
-    try:
-        bundle = json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError too
-        check("bundle is UTF-8 JSON", False, str(exc) or "nested too deeply")
-        return
-    check("bundle is UTF-8 JSON", True)
-    problem = _shape(bundle)
-    check("bundle format", not problem, problem or BUNDLE_FORMAT)
-    check(
-        "bundle is canonical",
-        (canonical(bundle) + "\n").encode("utf-8") == data,
-        "sorted keys, no whitespace, one final newline",
-    )
-    document: str = bundle["document"]
-    body = document.encode("utf-8")
-    check("document hash", _sha256(body) == bundle["document_sha256"], "document_sha256")
-    try:
-        doc = json.loads(document)
-        parties = [p["code"] for p in doc["parties"]]
-        check.found.update(plan=doc["plan"]["code"], evaluation=doc["evaluation"]["code"])
-        ok, detail = doc["format"] == DOCUMENT_FORMAT and canonical(doc) == document, ""
-    except (ValueError, KeyError, TypeError, RecursionError) as exc:
-        ok, detail = False, f"not an {DOCUMENT_FORMAT} document: {exc!r}"
-    check("document format", ok, detail or DOCUMENT_FORMAT)
-    check.found["signatures"] = tuple(bundle["signatures"])
-    for entry in bundle["signatures"]:
-        party = entry["party"]
-        raw_key = _unb64(entry["public_key"], 32)
-        check(
-            f"public key of {party}",
-            raw_key is not None and _sha256(raw_key) == entry["fingerprint"],
-            f"fingerprint {entry['fingerprint']}",
-        )
-        assert raw_key is not None
-        raw_sig = _unb64(entry["signature"], 64)
-        try:
-            if raw_sig is None:
-                raise InvalidSignature
-            Ed25519PublicKey.from_public_bytes(raw_key).verify(raw_sig, body)
-            valid = True
-        except (InvalidSignature, ValueError):
-            valid = False
-        check(f"signature of {party}", valid, "Ed25519 over the UTF-8 bytes of the document")
-    signed = [e["party"] for e in bundle["signatures"]]
-    missing = [p for p in parties if p not in signed]
-    extra = sorted({p for p in signed if p not in parties or signed.count(p) > 1})
-    problems = [f"{p} has not signed" for p in missing]
-    problems += [f"unexpected or repeated signature of {p}" for p in extra]
-    check("every party signed", not problems, "; ".join(problems) or ", ".join(parties))
-    # last, so that a change to signed content is reported by the check that explains it
-    check(
-        "bundle checksum",
-        _seal(bundle) == bundle["bundle_sha256"],
-        "bundle_sha256, over everything including the unsigned signer names and times",
-    )
-
-
-def _shape(bundle: Any) -> str:
-    """What is wrong with the bundle's structure, or ''."""
-    if not isinstance(bundle, dict) or set(bundle) != _BUNDLE_KEYS:
-        return f"expected an object with exactly the keys {', '.join(sorted(_BUNDLE_KEYS))}"
-    if bundle["format"] != BUNDLE_FORMAT:
-        return f"format is {bundle['format']!r}, not {BUNDLE_FORMAT!r}"
-    if not all(isinstance(bundle[k], str) for k in _BUNDLE_KEYS - {"signatures"}):
-        return "format, document, document_sha256 and bundle_sha256 must be strings"
-    sigs = bundle["signatures"]
-    if not isinstance(sigs, list) or not sigs:
-        return "signatures must be a non-empty list"
-    for i, s in enumerate(sigs):
-        if not isinstance(s, dict) or set(s) != _SIGNATURE_KEYS:
-            return (
-                f"signatures[{i}]: expected exactly the keys {', '.join(sorted(_SIGNATURE_KEYS))}"
-            )
-        if not all(isinstance(v, str) for v in s.values()):
-            return f"signatures[{i}]: every value must be a string"
-    if [s["party"] for s in sigs] != sorted(s["party"] for s in sigs):
-        return "signatures must be sorted by party"
-    return ""
