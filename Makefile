@@ -40,6 +40,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/engine_bench.py
 	$(PY) bench/workflow_bench.py
+	$(PY) bench/forecast_bench.py
+	$(PY) bench/report_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -311,6 +311,19 @@ FAMILIES: dict[tuple[str, str], list[Case]] = {
     ("GET", E + "/signatures"): [Case(MEMBERS, params={"code": CONCLUDED})],
     ("GET", E + "/bundle"): [Case(MEMBERS, params={"code": CONCLUDED})],
     ("GET", E + "/document"): [Case(MEMBERS, params={"code": CONCLUDED})],
+    # reports: every member reads them; there is none before the conclusion
+    ("GET", E + "/report"): [
+        Case(MEMBERS, params={"code": CONCLUDED}),
+        Case(MEMBERS, ok=_ok(409)),
+    ],
+    ("GET", E + "/statement"): [
+        Case(MEMBERS, params={"code": CONCLUDED}),
+        Case(MEMBERS, ok=_ok(409)),
+    ],
+    ("GET", W + "/report"): [
+        Case(MEMBERS, params={"code": CONCLUDED}),
+        Case(MEMBERS, ok=_ok(409)),
+    ],
     # framework versions: administrators draft and propose, each party's signer approves
     ("POST", F): [Case(frozenset({ADMIN}), ok=_ok(201), body={"yaml": _framework_text("9.9")})],
     ("PUT", F + "/{version}"): [

@@ -7,6 +7,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -i "DejaVu Sans" >/dev/null || missing+=(fonts-dejavu-core)
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
+# the report's charts are measured and drawn in Liberation Sans (vl-convert and WeasyPrint agree)
+fc-list 2>/dev/null | grep -i "Liberation Sans" >/dev/null || missing+=(fonts-liberation)
 # WeasyPrint renders PDF reports with Pango; pdftoppm turns them into PNGs to look at
 ldconfig -p 2>/dev/null | grep "libpangoft2-1.0" >/dev/null || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)

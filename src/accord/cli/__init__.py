@@ -5,7 +5,17 @@ Commands live in modules by domain noun; importing this package registers them a
 
 from __future__ import annotations
 
-from . import audit, evaluations, frameworks, plans, signatures, users, workspace  # noqa: F401  (modules register their commands on `app`)
+from . import (  # noqa: F401  (modules register their commands on `app`)
+    audit,
+    evaluations,
+    forecasts,
+    frameworks,
+    plans,
+    reports,
+    signatures,
+    users,
+    workspace,
+)
 from .base import app
 
 __all__ = ["app", "main"]

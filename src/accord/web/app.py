@@ -23,11 +23,14 @@ from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound
 
 from .api import evaluations as api_evaluations
+from .api import forecasts as api_forecasts
 from .api import frameworks as api_frameworks
 from .api import plans as api_plans
+from .api import reports as api_reports
 from .api import signatures as api_signatures
 from .auth import BadCsrf, NotSignedIn
 from .pages import dashboard, rounds
+from .pages import report as report_page
 from .pages import session as session_pages
 from .templating import make_templates
 
@@ -76,8 +79,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_signatures.router)
     app.include_router(api_frameworks.router)
     app.include_router(api_evaluations.router)
+    app.include_router(api_forecasts.router)
+    app.include_router(api_reports.router)
     app.include_router(dashboard.router)
     app.include_router(rounds.router)
+    app.include_router(report_page.router)
     app.include_router(session_pages.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.reports import charts
-from accord.services import documents, evaluations
+from accord.services import documents, evaluations, forecasts
 from accord.services.actors import Actor
 
 from ..auth import get_actor
@@ -56,6 +56,13 @@ def dashboard(
     history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
     titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
     spec = charts.condition_scores(history, titles, illustrative=the_plan.illustrative)
+    # the forecast of the whole history (JSON twin: /api/v1/plans/{plan}/forecast)
+    forecast = (
+        forecasts.forecast_plan(session=session, actor=actor, plan_code=the_plan.code)
+        if all_evaluations
+        else None
+    )
+    fan = charts.fan_chart(forecast) if forecast and forecast["enough_history"] else None
     return templates_of(request).TemplateResponse(
         request,
         "plans/dashboard.html",
@@ -65,6 +72,10 @@ def dashboard(
             "doc": doc,
             "history": history,
             "chart_json": json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c"),
+            "forecast": forecast,
+            "fan_json": json.dumps(fan, ensure_ascii=False).replace("<", "\\u003c")
+            if fan
+            else None,
             "notice": documents.ILLUSTRATIVE_NOTICE if the_plan.illustrative else None,
         },
     )

@@ -80,6 +80,7 @@ def round_nav(plan: Plan, evaluation: Evaluation, current: str) -> list[dict[str
         )
     if evaluation.status in ("concluded", "signed"):
         items.append(("sign-off", "Sign-off", evaluation_url(plan, evaluation, "/sign-off")))
+        items.append(("report", "Report", evaluation_url(plan, evaluation, "/report")))
     items.append(("action-items", "Action items", f"/plans/{plan.code}/action-items"))
     items.append(("dashboard", "Dashboard", f"/plans/{plan.code}?evaluation={evaluation.code}"))
     return [

@@ -1,0 +1,102 @@
+"""Report commands: report (HTML, PDF, Markdown, JSON) and statement (the SCM paragraph)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from accord.reports import render
+from accord.reports.assemble import build_report
+from accord.services import plans
+from accord.services.actors import SYSTEM
+
+from .base import app
+from .common import DATA_DIR, err, fail, out, settings_for, workspace_session
+
+PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+
+
+def _report(
+    data_dir: Path | None, plan: str | None, evaluation: str, marking: str | None
+) -> dict[str, Any]:
+    with workspace_session(settings_for(data_dir)) as session:
+        code = plans.default_plan(session=session, code=plan).code
+        return build_report(
+            session=session, actor=SYSTEM, plan_code=code, code=evaluation, marking=marking
+        )
+
+
+@app.command("report")
+def report(
+    evaluation: str = typer.Argument(..., help="Code of the concluded evaluation."),
+    plan: str | None = PLAN,
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="html, pdf, md or json (default: from the output file's extension).",
+    ),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="File to write ('-' for standard output)."
+    ),
+    marking: str | None = typer.Option(
+        None,
+        "--marking",
+        envvar="ACCORD_REPORT_MARKING",
+        help="Marking line printed on every page (default: none).",
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Write the report of a concluded evaluation as HTML, PDF, Markdown or JSON."""
+    if fmt is None:
+        fmt = output.suffix.lstrip(".").lower() if str(output) != "-" else ""
+        fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
+    if fmt not in render.FORMATS:
+        raise fail(
+            f"--format: one of {', '.join(render.FORMATS)}"
+            + (f", not {fmt!r}" if fmt else " (the output file's extension does not say)")
+        )
+    doc = _report(data_dir, plan, evaluation, marking)
+    with err.status(f"rendering the {fmt.upper()} report…"):
+        if str(output) == "-":
+            sys.stdout.buffer.write(render.render(doc, fmt))
+            sys.stdout.flush()
+            return
+        try:
+            written = render.write(doc, fmt, output)
+        except OSError as exc:
+            raise fail(f"{output}: cannot write file: {exc}") from None
+    for path in written:
+        out.print(f"wrote {path} ({path.stat().st_size} bytes)", highlight=False, soft_wrap=True)
+    if doc["notice"]:
+        err.print(f"note: {doc['notice']}", highlight=False)
+
+
+@app.command("statement")
+def statement(
+    evaluation: str = typer.Argument(..., help="Code of the concluded evaluation."),
+    plan: str | None = PLAN,
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the statement and its claims as JSON."
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Print the statement for the SCM: one paragraph, each claim with the figure it rests on."""
+    doc = _report(data_dir, plan, evaluation, None)["statement"]
+    if as_json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(doc["marked"], highlight=False, soft_wrap=True, markup=False)
+    out.print("")
+    for c in doc["claims"]:
+        value = json.dumps(c["value"], ensure_ascii=False)
+        out.print(
+            f"[{c['id']}] {c['text']} — {c['source']} = {value}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
