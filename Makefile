@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(PY) bench/workflow_bench.py
 	$(PY) bench/forecast_bench.py
 	$(PY) bench/report_bench.py
+	$(PY) bench/interop_bench.py
+	$(PY) bench/sheet_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -120,3 +120,17 @@ def test_content_hash_is_sha256_of_the_text() -> None:
     import hashlib
 
     assert framework_yaml.content_hash(GOOD) == hashlib.sha256(GOOD.encode()).hexdigest()
+
+
+def test_hostile_yaml_is_refused_before_it_is_built() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    fw, diagnostics = framework_yaml.validate(bomb, "bomb.yaml")
+    assert fw is None and len(diagnostics) == 1
+    assert str(diagnostics[0]).startswith("bomb.yaml:2:") and "aliases" in diagnostics[0].message
+    deep = "x: " + "[" * 200 + "]" * 200 + "\n"
+    assert "nested deeper" in framework_yaml.validate(deep, "deep.yaml")[1][0].message
+    huge = "code: x\n" + "# padding\n" * (framework_yaml.MAX_CHARS // 10 + 1)
+    assert "file too large" in framework_yaml.validate(huge, "huge.yaml")[1][0].message

@@ -324,6 +324,10 @@ FAMILIES: dict[tuple[str, str], list[Case]] = {
         Case(MEMBERS, params={"code": CONCLUDED}),
         Case(MEMBERS, ok=_ok(409)),
     ],
+    # rating sheets: a party's members download their own; its evaluators upload (no file: 422)
+    ("GET", E + "/sheet"): [Case(ROK | US, refused=_ok(403, 404, 422))],
+    ("POST", E + "/sheet"): [Case(frozenset({ROK_EV, US_EV}), ok=_ok(422))],
+    ("POST", W + "/sheet"): [Case(frozenset({ROK_EV, US_EV}), ok=_ok(422), form={})],
     # framework versions: administrators draft and propose, each party's signer approves
     ("POST", F): [Case(frozenset({ADMIN}), ok=_ok(201), body={"yaml": _framework_text("9.9")})],
     ("PUT", F + "/{version}"): [

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (modules register their commands on `app`)
     frameworks,
     plans,
     reports,
+    sheets,
     signatures,
     users,
     workspace,

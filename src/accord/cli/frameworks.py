@@ -231,3 +231,6 @@ def framework_approve(
         out.print(line, highlight=False)
     else:
         out.print(f"awaiting approval of {', '.join(info.awaiting)}", highlight=False)
+
+
+from . import interop  # noqa: E402, F401  (registers export, import-oscal, import-ciso)

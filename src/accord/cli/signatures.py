@@ -11,7 +11,7 @@ import typer
 
 from accord import permissions
 from accord.formats import signed_bundle
-from accord.services import plans, signatures
+from accord.services import oscal_export, plans, signatures
 from accord.services.actors import SYSTEM
 
 from .base import app
@@ -105,17 +105,30 @@ def export(
     output: Path = typer.Option(
         ..., "-o", "--output", help="File to write the bundle to ('-' for standard output)."
     ),
+    fmt: str = typer.Option(
+        "bundle",
+        "--format",
+        help="bundle (signed, verifiable) or oscal (OSCAL assessment results).",
+    ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Write the signed bundle of an evaluation (document, signatures, public keys)."""
+    if fmt not in ("bundle", "oscal"):
+        raise fail(f"--format must be bundle or oscal, not {fmt!r}")
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
-        data = signatures.export_bundle(
-            session=session, actor=SYSTEM, plan=the_plan, code=evaluation
-        )
-        state = signatures.signatures_of(
-            session=session, actor=SYSTEM, plan=the_plan, code=evaluation
-        )
+        if fmt == "oscal":
+            data = oscal_export.assessment_results(
+                session=session, actor=SYSTEM, plan=the_plan, code=evaluation
+            ).encode("utf-8")
+            pending: list[str] = []
+        else:
+            data = signatures.export_bundle(
+                session=session, actor=SYSTEM, plan=the_plan, code=evaluation
+            )
+            pending = signatures.signatures_of(
+                session=session, actor=SYSTEM, plan=the_plan, code=evaluation
+            )["pending"]
     if str(output) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -125,9 +138,9 @@ def export(
         except OSError as exc:
             raise fail(f"{output}: cannot write file: {exc}") from None
         out.print(f"wrote {output} ({len(data)} bytes)", highlight=False, soft_wrap=True)
-    if state["pending"]:
+    if pending:
         err.print(
-            f"warning: not signed yet by {', '.join(state['pending'])}: the bundle will not verify",
+            f"warning: not signed yet by {', '.join(pending)}: the bundle will not verify",
             highlight=False,
         )
 

@@ -41,14 +41,70 @@ class FrameworkError(ValueError):
         self.diagnostics = diagnostics
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text: the schema and the engine parse them."""
+MAX_CHARS = 10 * 1024 * 1024  # a framework of 10,000 standards is about 3 MB of YAML
+MAX_DEPTH = 64
+
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: fast
+
+
+class _Loader(_SafeBase):  # type: ignore[misc,valid-type]
+    """Safe loader that keeps dates as text: the schema and the engine parse them."""
 
 
 _Loader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _refuse_hostile(text: str, source: str) -> None:
+    """Refuse what could exhaust memory or time before building anything: size, aliases, depth.
+
+    A framework needs no YAML aliases; an alias "bomb" of a few kilobytes would otherwise
+    expand to gigabytes.
+    """
+    if len(text) > MAX_CHARS:
+        raise FrameworkError(
+            [
+                Diagnostic(
+                    source,
+                    1,
+                    1,
+                    f"file too large ({len(text):,} characters; the limit is {MAX_CHARS:,})",
+                )
+            ]
+        )
+
+    def at(event: yaml.Event) -> tuple[int, int]:
+        mark = event.start_mark
+        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise FrameworkError(
+                [
+                    Diagnostic(
+                        source,
+                        *at(event),
+                        f"YAML aliases (*{event.anchor}) are not accepted in a framework file",
+                    )
+                ]
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FrameworkError(
+                    [
+                        Diagnostic(
+                            source,
+                            *at(event),
+                            f"nested deeper than {MAX_DEPTH} levels",
+                        )
+                    ]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 @dataclass(frozen=True)
@@ -83,6 +139,7 @@ def _walk(
 def parse(text: str, source: str = "<string>") -> Parsed:
     """Parse YAML text keeping positions; FrameworkError on malformed YAML."""
     try:
+        _refuse_hostile(text, source)
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

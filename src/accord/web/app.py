@@ -27,11 +27,13 @@ from .api import forecasts as api_forecasts
 from .api import frameworks as api_frameworks
 from .api import plans as api_plans
 from .api import reports as api_reports
+from .api import sheets as api_sheets
 from .api import signatures as api_signatures
 from .auth import BadCsrf, NotSignedIn
 from .pages import dashboard, rounds
 from .pages import report as report_page
 from .pages import session as session_pages
+from .pages import sheets as sheet_pages
 from .templating import make_templates
 
 HERE = Path(__file__).parent
@@ -81,10 +83,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_evaluations.router)
     app.include_router(api_forecasts.router)
     app.include_router(api_reports.router)
+    app.include_router(api_sheets.router)
     app.include_router(dashboard.router)
     app.include_router(rounds.router)
     app.include_router(report_page.router)
     app.include_router(session_pages.router)
+    app.include_router(sheet_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,0 +1,50 @@
+"""The history CSV (docs/history-import.md): parse only; the rules live in services.history."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from .sheets import MAX_BYTES, MAX_ROWS, SheetError
+
+COLUMNS = ("evaluation", "date", "standard", "party", "level", "rationale")
+REQUIRED = COLUMNS[:5]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    line: int  # the file's row number, the header being row 1
+    evaluation: str
+    date: str
+    standard: str
+    party: str
+    level: str
+    rationale: str
+
+
+def read(data: bytes, name: str) -> list[HistoryRow]:
+    """The rows of a history CSV; SheetError for a file that is not one (size, header)."""
+    if len(data) > MAX_BYTES:
+        raise SheetError([f"{name}: {len(data):,} bytes is larger than the limit of {MAX_BYTES:,}"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SheetError([f"{name}: not UTF-8 text"]) from None
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise SheetError([f"row 1: missing column(s) {', '.join(missing)}"])
+    index = {c: header.index(c) for c in COLUMNS if c in header}
+    rows = []
+    for n, values in enumerate(reader, start=2):
+        if n - 1 > MAX_ROWS * 10:
+            raise SheetError([f"row {n}: more than {MAX_ROWS * 10:,} rows"])
+        if not any(v.strip() for v in values):
+            continue
+        padded = values + [""] * len(header)
+        rows.append(
+            HistoryRow(n, *(padded[index[c]].strip() if c in index else "" for c in COLUMNS))
+        )
+    return rows

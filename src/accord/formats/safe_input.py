@@ -1,0 +1,155 @@
+"""Reading untrusted import files within bounded memory and time.
+
+Every importer goes through here: the size is checked before a byte is read, JSON nesting is
+measured before the decoder (which recurses) sees the text, and YAML is walked as events
+first, refusing aliases (the "billion laughs" bomb) and deep nesting before anything is
+built.  Problems come back as `ImportFailure` whose messages read `file:line:column: ...`
+or, for a problem found in the meaning of a JSON document, `file: $.json.path: ...`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 25 * 1024 * 1024
+"""Largest import file accepted (the full SP 800-53 rev5 catalog is about 10 MB)."""
+MAX_DEPTH = 100
+"""Deepest nesting of mappings/sequences accepted (OSCAL catalogs stay under 20)."""
+
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ImportFailure(ValueError):
+    """An import file that cannot be used; `messages` name the place of every problem."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def read_limited(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
+    """The file's UTF-8 text, refusing files above `max_bytes` before reading them."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ImportFailure(
+                [f"{path}:1:1: file too large ({_mb(size)}; the limit is {_mb(max_bytes)})"]
+            )
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)  # a file growing meanwhile, or a device, stops here
+    except OSError as exc:
+        raise ImportFailure([f"{path}:1:1: cannot read file: {exc.strerror or exc}"]) from None
+    if len(data) > max_bytes:
+        raise ImportFailure([f"{path}:1:1: file too large (more than {_mb(max_bytes)})"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailure([f"{path}:{line}:1: not UTF-8 text ({exc.reason})"]) from None
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def load_json(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON after checking its nesting depth; errors at file:line:column."""
+    depth = 0
+    # strings are blanked (same length) so brackets inside them do not count
+    blanked = _STRING.sub(lambda m: " " * len(m.group()), text)
+    for m in _BRACKET.finditer(blanked):
+        if m.group() in "[{":
+            depth += 1
+            if depth > max_depth:
+                line, col = _line_col(text, m.start())
+                raise ImportFailure(
+                    [f"{source}:{line}:{col}: nested deeper than {max_depth} levels; refused"]
+                )
+        else:
+            depth -= 1
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailure(
+            [f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"]
+        ) from None
+    except (RecursionError, ValueError) as exc:  # e.g. a number too long to convert
+        raise ImportFailure([f"{source}:1:1: invalid JSON: {exc}"]) from None
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    data: Any
+    marks: dict[tuple[str | int, ...], int]  # path -> 1-based line
+
+    def line(self, path: tuple[str | int, ...]) -> int:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        while path and path not in self.marks:
+            path = path[:-1]
+        return self.marks.get(path, 1)
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> ImportFailure:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    return ImportFailure([f"{source}:{line}:{col}: invalid YAML: {what}"])
+
+
+def load_yaml(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> YamlDoc:
+    """Parse YAML refusing aliases and deep nesting first; keeps the line of every value."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            mark = event.start_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            if isinstance(event, yaml.AliasEvent):
+                raise ImportFailure(
+                    [
+                        f"{source}:{line}:{col}: YAML aliases (*{event.anchor}) "
+                        "are not accepted in import files"
+                    ]
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise ImportFailure(
+                        [f"{source}:{line}:{col}: nested deeper than {max_depth} levels; refused"]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        loader = Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+    marks: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(node, ())]
+        while stack:
+            n, path = stack.pop()
+            marks[path] = n.start_mark.line + 1
+            if isinstance(n, yaml.MappingNode):
+                for k, v in n.value:
+                    stack.append((v, (*path, str(k.value))))
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend((item, (*path, i)) for i, item in enumerate(n.value))
+    return YamlDoc(data, marks)

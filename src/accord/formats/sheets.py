@@ -1,0 +1,431 @@
+"""Party rating sheets as XLSX or CSV: write them, and read them back (parse only).
+
+Every problem is reported where the user can find it: `Ratings!G5: message` in a workbook,
+`row 5, column level: message` in a CSV file.  Hostile files (zip bombs, huge files, formulas,
+too many rows) are refused before, or while, they are read, with bounded memory and time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+FORMAT = "accord/rating-sheet@1"
+RATINGS, INSTRUCTIONS, LISTS, META = "Ratings", "Instructions", "Lists", "_accord"
+MAX_BYTES = 5 * 1024 * 1024  # an uploaded sheet; 10,000 standards take about 1 MB
+MAX_UNCOMPRESSED = 20 * 1024 * 1024  # the workbook's XML, all entries together
+MAX_RATIO = 100  # uncompressed / compressed, per entry and overall
+MAX_ENTRIES = 200  # files inside the workbook's zip
+MAX_ROWS = 20_000  # data rows in a sheet
+IDENTITY = ("code", "condition", "field", "title", "description", "threshold")
+COLUMNS = (*IDENTITY, "level", "rationale", "version")
+LETTERS = "ABCDEFGHI"
+COL = dict(zip(COLUMNS, LETTERS, strict=True))
+HEADERS = {
+    "code": "Code",
+    "condition": "Condition",
+    "field": "Field",
+    "title": "Title",
+    "description": "Description",
+    "threshold": "Threshold",
+    "level": "Level",
+    "rationale": "Rationale",
+    "version": "Version",
+}
+META_FIELDS = ("format", "plan", "evaluation", "uid", "party", "framework", "check")
+META_ROW = {name: i + 1 for i, name in enumerate(META_FIELDS)}  # row in the _accord sheet
+SNAPSHOT_ROW = 9  # first row of the exported ratings in the _accord sheet
+
+Progress = Callable[[int, int], None]
+
+
+class SheetError(ValueError):
+    """A sheet that cannot be read at all, or whose rows have problems; one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Meta:
+    plan: str
+    evaluation: str
+    uid: str
+    party: str
+    framework: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One standard as exported: what identifies it, the scale's choices, the party's rating."""
+
+    code: str
+    condition: str
+    field: str
+    title: str
+    description: str
+    threshold: str
+    scale: str
+    choices: tuple[str, ...]
+    level: str = ""
+    rationale: str = ""
+    version: int | None = None
+
+    def identity(self) -> tuple[str, ...]:
+        return tuple(str(getattr(self, c)) for c in IDENTITY)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row read back from a sheet, with where each of its cells is."""
+
+    line: int
+    identity: dict[str, str]
+    level: str
+    rationale: str
+    version: int | None
+    exported: tuple[str, str] | None  # level and rationale at export (XLSX only)
+    where: dict[str, str]  # column -> `Ratings!G5` or `row 5, column level`
+
+    @property
+    def code(self) -> str:
+        return self.identity["code"]
+
+
+@dataclass
+class Parsed:
+    meta: Meta
+    meta_where: dict[str, str]
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def content_check(meta: Meta, snapshot: Sequence[tuple[str, int | None, str, str]]) -> str:
+    """A digest of where the sheet belongs and what it held at export: accidental edits of the
+    record (or a sheet of another evaluation or party) show as a mismatch."""
+    doc = [meta.plan, meta.evaluation, meta.uid, meta.party, meta.framework, list(snapshot)]
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _snapshot(rows: Sequence[Row]) -> list[tuple[str, int | None, str, str]]:
+    return [(r.code, r.version, r.level, r.rationale) for r in rows]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_xlsx(meta: Meta, rows: Sequence[Row], *, progress: Progress | None = None) -> bytes:
+    """The workbook: Ratings (only level and rationale unlocked, levels as drop-downs),
+    Instructions, the scales' lists and the hidden `_accord` record."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = RATINGS
+    ws.append([HEADERS[c] for c in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    lists = wb.create_sheet(LISTS)
+    scales: dict[str, tuple[str, ...]] = {}
+    for r in rows:
+        scales.setdefault(r.scale, r.choices)
+    validations: dict[str, DataValidation] = {}
+    for i, (scale, choices) in enumerate(scales.items()):
+        letter = _letter(i + 1)
+        lists.cell(row=1, column=i + 1, value=scale)
+        for j, choice in enumerate(choices):
+            lists.cell(row=j + 2, column=i + 1, value=choice)
+        dv = DataValidation(
+            type="list",
+            formula1=f"={LISTS}!${letter}$2:${letter}${len(choices) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Not a level of this scale",
+            error=f"Choose one of: {', '.join(choices)}",
+        )
+        validations[scale] = dv
+        ws.add_data_validation(dv)
+    unlocked = Protection(locked=False)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    total = len(rows)
+    for n, r in enumerate(rows, start=2):
+        ws.append(
+            [
+                r.code,
+                r.condition,
+                r.field,
+                r.title,
+                r.description,
+                r.threshold,
+                r.level,
+                r.rationale,
+                r.version,
+            ]
+        )
+        ws.cell(row=n, column=7).protection = unlocked
+        rationale = ws.cell(row=n, column=8)
+        rationale.protection = unlocked
+        rationale.alignment = wrap
+        validations[r.scale].add(f"G{n}")
+        if progress is not None and (n % 200 == 0 or n - 1 == total):
+            progress(n - 1, total)
+    for letter, width in zip(LETTERS, (12, 10, 10, 40, 50, 14, 16, 60, 8), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.column_dimensions["I"].hidden = True
+    ws.freeze_panes = "G2"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # let people widen columns
+    ws.protection.formatRows = False
+    guide = wb.create_sheet(INSTRUCTIONS)
+    for line in _instructions(meta):
+        guide.append([line])
+    guide.column_dimensions["A"].width = 110
+    guide.protection.sheet = True
+    lists.sheet_state = "hidden"
+    lists.protection.sheet = True
+    record = wb.create_sheet(META)
+    snapshot = _snapshot(rows)
+    values = {
+        "format": FORMAT,
+        "plan": meta.plan,
+        "evaluation": meta.evaluation,
+        "uid": meta.uid,
+        "party": meta.party,
+        "framework": meta.framework,
+        "check": content_check(meta, snapshot),
+    }
+    for name in META_FIELDS:
+        record.append([name, values[name]])
+    record.append(["code", "version", "level", "rationale"])
+    for code, version, level, rationale in snapshot:
+        record.append([code, version, level, rationale])
+    record.sheet_state = "veryHidden"
+    record.protection.sheet = True
+    wb.active = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(n))
+
+
+def _instructions(meta: Meta) -> list[str]:
+    return [
+        f"accord rating sheet: plan {meta.plan}, evaluation {meta.evaluation}, party {meta.party}",
+        "",
+        "1. In the Ratings tab, choose a level for each standard from the drop-down of its "
+        "rating scale, and write the rationale beside it.",
+        "2. Only the Level and Rationale columns can change; the identifying columns are locked "
+        "and an import refuses a sheet where they were edited.",
+        "3. Type values, not formulas: a cell starting with '=' is refused.",
+        "4. Leave a level empty to leave that standard as it is in accord.",
+        f"5. Import the sheet with `accord sheet import FILE.xlsx` or the upload form on the "
+        f"evaluation's workspace page. It belongs to party {meta.party} of evaluation "
+        f"{meta.evaluation} only.",
+        "6. Everything is checked before anything is saved: one problem and nothing is saved. "
+        "A rating changed in accord since this sheet was exported is reported as a conflict: "
+        "export a fresh sheet and re-enter your change.",
+        "",
+        f"Evaluation uid: {meta.uid}; framework version {meta.framework}.",
+    ]
+
+
+def write_csv(meta: Meta, rows: Sequence[Row]) -> bytes:
+    """The sheet as CSV: one record line, the header, then one line per standard."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    check = content_check(meta, [])  # rows may be deleted or sorted in a CSV file
+    w.writerow([FORMAT, meta.plan, meta.evaluation, meta.uid, meta.party, meta.framework, check])
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([*r.identity(), r.level, r.rationale, "" if r.version is None else r.version])
+    return buf.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheet programs read UTF-8
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def check_size(data: bytes, name: str) -> None:
+    """Refuse a file too large to be a rating sheet, before parsing anything."""
+    if len(data) > MAX_BYTES:
+        raise SheetError(
+            [f"{name}: {len(data):,} bytes is larger than the limit of {MAX_BYTES:,} bytes"]
+        )
+
+
+def check_zip(data: bytes, name: str) -> None:
+    """Refuse zip bombs: the workbook's entries are measured before openpyxl reads them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile:
+        raise SheetError([f"{name}: not an XLSX workbook (not a zip file)"]) from None
+    if len(infos) > MAX_ENTRIES:
+        raise SheetError([f"{name}: {len(infos)} files inside; a workbook has far fewer"])
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise SheetError(
+            [
+                f"{name}: {total:,} bytes uncompressed, more than the limit of "
+                f"{MAX_UNCOMPRESSED:,} bytes (a zip bomb?)"
+            ]
+        )
+    for i in infos:
+        if i.file_size > 1_000_000 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            raise SheetError(
+                [
+                    f"{name}: {i.filename} expands {i.file_size // max(i.compress_size, 1)}x, "
+                    f"more than {MAX_RATIO}x (a zip bomb?)"
+                ]
+            )
+    if total > 1_000_000 and total > MAX_RATIO * max(packed, 1):
+        raise SheetError([f"{name}: the workbook expands more than {MAX_RATIO}x (a zip bomb?)"])
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _version(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
+def read_xlsx(data: bytes, name: str, *, progress: Progress | None = None) -> Parsed:
+    """Read a workbook written by `write_xlsx`; problems are collected, not raised, except
+    for a file that cannot be a rating sheet at all (SheetError)."""
+    check_size(data, name)
+    check_zip(data, name)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds on a broken workbook
+        raise SheetError([f"{name}: not a readable XLSX workbook ({exc})"]) from None
+    try:
+        for sheet in (RATINGS, META):
+            if sheet not in wb.sheetnames:
+                raise SheetError(
+                    [f"{name}: no '{sheet}' sheet: this is not a rating sheet exported by accord"]
+                )
+        record = wb[META]
+        raw: dict[str, str] = {}
+        snapshot: list[tuple[str, int | None, str, str]] = []
+        for i, values in enumerate(record.iter_rows(values_only=True), start=1):
+            if i > MAX_ROWS + SNAPSHOT_ROW:
+                raise SheetError([f"{META}!A{i}: more than {MAX_ROWS:,} rows"])
+            cells = [_text(v) for v in (*values, None, None, None, None)[:4]]
+            if i <= len(META_FIELDS):
+                raw[cells[0]] = cells[1]
+            elif i >= SNAPSHOT_ROW and cells[0]:
+                snapshot.append((cells[0], _version(cells[1]), cells[2], cells[3]))
+        meta_where = {f: f"{META}!B{META_ROW[f]}" for f in META_FIELDS}
+        if raw.get("format") != FORMAT:
+            raise SheetError([f"{meta_where['format']}: not an accord rating sheet ({FORMAT})"])
+        meta = Meta(*(raw.get(f, "") for f in ("plan", "evaluation", "uid", "party", "framework")))
+        parsed = Parsed(meta=meta, meta_where=meta_where)
+        if content_check(meta, snapshot) != raw.get("check"):
+            parsed.problems.append(
+                f"{meta_where['check']}: the sheet's accord record was altered: "
+                "export a fresh sheet"
+            )
+        exported = {code: (level, rationale) for code, _, level, rationale in snapshot}
+        ws = wb[RATINGS]
+        for n, values in enumerate(ws.iter_rows(min_row=2, max_col=9, values_only=True), 2):
+            if n - 1 > MAX_ROWS:
+                raise SheetError(
+                    [f"{RATINGS}!A{n}: more than {MAX_ROWS:,} rows: not a rating sheet"]
+                )
+            row: list[object] = [*values, *([None] * (9 - len(values)))]
+            if all(v is None or v == "" for v in row):
+                continue
+            where = {c: f"{RATINGS}!{COL[c]}{n}" for c in COLUMNS}
+            entry = _entry(n, row, where, parsed.problems)
+            if entry is not None:
+                parsed.entries.append(replace(entry, exported=exported.get(entry.code)))
+            if progress is not None and n % 200 == 0:
+                progress(n - 1, 0)
+        return parsed
+    finally:
+        wb.close()
+
+
+def _entry(n: int, cells: list[object], where: dict[str, str], problems: list[str]) -> Entry | None:
+    formula = False
+    for c, v in zip(COLUMNS, cells, strict=True):
+        if isinstance(v, str) and v.startswith("="):
+            problems.append(f"{where[c]}: a formula is not accepted; type the value itself")
+            formula = True
+    if formula:
+        return None
+    text = {c: _text(v) for c, v in zip(COLUMNS, cells, strict=True)}
+    return Entry(
+        line=n,
+        identity={c: text[c] for c in IDENTITY},
+        level=text["level"],
+        rationale=text["rationale"],
+        version=_version(text["version"]),
+        exported=None,
+        where=where,
+    )
+
+
+def read_csv(data: bytes, name: str) -> Parsed:
+    """Read a CSV sheet written by `write_csv`."""
+    check_size(data, name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SheetError([f"{name}: not UTF-8 text"]) from None
+    reader = csv.reader(io.StringIO(text))
+    first = next(reader, [])
+    if not first or first[0] != FORMAT or len(first) < 7:
+        raise SheetError([f"row 1, column A: not an accord rating sheet ({FORMAT})"])
+    meta = Meta(*first[1:6])
+    meta_where = {f: f"row 1, column {chr(ord('A') + i)}" for i, f in enumerate(META_FIELDS)}
+    parsed = Parsed(meta=meta, meta_where=meta_where)
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header[: len(COLUMNS)] != list(COLUMNS):
+        raise SheetError([f"row 2: the header must be {','.join(COLUMNS)}"])
+    rows: list[tuple[int, list[str]]] = []
+    for n, values in enumerate(reader, start=3):
+        if n - 2 > MAX_ROWS:
+            raise SheetError([f"row {n}: more than {MAX_ROWS:,} rows: not a rating sheet"])
+        if any(v.strip() for v in values):
+            rows.append((n, (values + [""] * len(COLUMNS))[: len(COLUMNS)]))
+    if content_check(meta, []) != first[6]:
+        parsed.problems.append(
+            f"{meta_where['check']}: the sheet's accord record was altered: export a fresh sheet"
+        )
+    for n, values in rows:
+        where = {c: f"row {n}, column {c}" for c in COLUMNS}
+        entry = _entry(n, list(values), where, parsed.problems)
+        if entry is not None:
+            parsed.entries.append(entry)
+    return parsed
+
+
+def read(data: bytes, name: str, *, progress: Progress | None = None) -> Parsed:
+    """Read an XLSX or CSV sheet, told apart by content (an XLSX file is a zip)."""
+    check_size(data, name)
+    if data[:4] == b"PK\x03\x04":
+        return read_xlsx(data, name, progress=progress)
+    return read_csv(data, name)

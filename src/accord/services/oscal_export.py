@@ -1,0 +1,88 @@
+"""OSCAL assessment results of a concluded evaluation (the document: formats.oscal_results)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import permissions
+from accord.formats import oscal_results
+from accord.formats.signed_bundle import fingerprint
+from accord.models import JointRating, Party, PartyRating, Plan, Signature, Standard, User
+
+from . import Conflict
+from .actors import Actor
+from .evaluations import get_evaluation
+from .frameworks import framework_of
+
+
+def assessment_results(*, session: Session, actor: Actor, plan: Plan, code: str) -> str:
+    """The OSCAL assessment-results JSON of a concluded or signed evaluation."""
+    permissions.require(actor, "plan.view", plan=plan)
+    ev = get_evaluation(session=session, plan=plan, code=code)
+    if ev.status not in ("concluded", "signed"):
+        # blind rating: party ratings stay unseen until the evaluation is concluded
+        raise Conflict(
+            f"evaluation {ev.code} is {ev.status}: only a concluded or signed evaluation "
+            "is exported"
+        )
+    fw = framework_of(ev.framework_version)
+    ratings = [
+        oscal_results.Rating(party, std, level, rationale or "", at)
+        for party, std, level, rationale, at in session.execute(
+            select(
+                Party.code,
+                Standard.code,
+                PartyRating.level,
+                PartyRating.rationale,
+                PartyRating.updated_at,
+            )
+            .join(Party, Party.id == PartyRating.party_id)
+            .join(Standard, Standard.id == PartyRating.standard_id)
+            .where(PartyRating.evaluation_id == ev.id)
+        )
+    ]
+    ratings += [
+        oscal_results.Rating("", std, level, rationale or "", at)
+        for std, level, rationale, at in session.execute(
+            select(Standard.code, JointRating.level, JointRating.rationale, JointRating.updated_at)
+            .join(Standard, Standard.id == JointRating.standard_id)
+            .where(JointRating.evaluation_id == ev.id)
+        )
+    ]
+    sigs = sorted(
+        (
+            oscal_results.SignatureInfo(
+                party=party,
+                signer=signer,
+                public_key=sig.public_key,
+                fingerprint=fingerprint(sig.public_key),
+                signature=sig.signature,
+                document_sha256=sig.document_sha256,
+                signed_at=sig.signed_at,
+            )
+            for sig, party, signer in session.execute(
+                select(Signature, Party.code, User.username)
+                .join(Party, Party.id == Signature.party_id)
+                .join(User, User.id == Signature.user_id)
+                .where(Signature.evaluation_id == ev.id)
+            )
+        ),
+        key=lambda s: s.party,
+    )
+    data = oscal_results.ResultsInput(
+        plan_code=plan.code,
+        plan_title=plan.title,
+        parties=tuple((p.code, p.name) for p in plan.parties),
+        evaluation_uid=ev.uid,
+        evaluation_code=ev.code,
+        evaluation_label=ev.label,
+        evaluation_status=ev.status,
+        held_on=ev.held_on,
+        framework=fw,
+        framework_version=ev.framework_version.version,
+        content_hash=ev.framework_version.content_hash,
+        ratings=tuple(ratings),
+        signatures=tuple(sigs),
+    )
+    return oscal_results.dumps(oscal_results.build(data))

@@ -1,0 +1,276 @@
+"""A party's rating sheet: export it as XLSX or CSV, fill it offline, import it back.
+
+The import checks everything first and reports every problem at its cell; then it saves
+through `ratings.save_ratings` in the caller's transaction, carrying the versions seen at
+export, so a rating changed in accord meanwhile is a conflict and never overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accord import permissions
+from accord.engine.framework import NOT_APPLICABLE
+from accord.formats import sheets as fmt
+from accord.formats.sheets import SheetError
+from accord.models import Evaluation, Party, Plan
+from accord.permissions import Forbidden
+from accord.services import Conflict, Invalid, NotFound
+from accord.services.actors import Actor
+from accord.services.frameworks import framework_of
+from accord.services.ratings import (
+    RatingInput,
+    load,
+    party_ratings,
+    save_ratings,
+    submitted_party_ids,
+)
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class SheetRejected(Invalid):
+    """A sheet with problems; nothing of it was saved.  `problems` holds one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            f"the sheet was not imported ({len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}; nothing was saved):\n" + "\n".join(problems)
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Exported:
+    filename: str
+    content: bytes
+    media_type: str
+    rows: int
+
+
+def _own_party(session: Session, actor: Actor, plan: Plan, code: str, party: str | None) -> Party:
+    """The party whose sheet this is: one the actor acts for (blind rating: only their own)."""
+    own = [p for p in plan.parties if p.id in actor.party_ids(plan.id)]
+    if party is not None:
+        found = next((p for p in own if p.code == party), None)
+        if found is None:
+            raise NotFound(f"no rating sheet of party {party!r} for you in evaluation {code}")
+        return found
+    if len(own) == 1:
+        return own[0]
+    if not own:
+        raise Forbidden(f"{actor.username} acts for no party of {plan.code}: there is no sheet")
+    raise Invalid(
+        "party: you act for several parties: name one (" + ", ".join(p.code for p in own) + ")"
+    )
+
+
+def sheet_rows(
+    session: Session, actor: Actor, plan: Plan, ev: Evaluation, party: Party
+) -> list[fmt.Row]:
+    """One row per standard with the party's current rating."""
+    fw = framework_of(ev.framework_version)
+    current = {
+        r["standard"]: r
+        for r in party_ratings(
+            session=session, actor=actor, plan_code=plan.code, code=ev.code, party_code=party.code
+        )
+    }
+    rows = []
+    for s in fw.standards():
+        scale = fw.scale(s.scale)
+        r = current.get(s.code)
+        rows.append(
+            fmt.Row(
+                code=s.code,
+                condition=s.condition,
+                field=s.field,
+                title=s.title,
+                description=s.description,
+                threshold=s.threshold,
+                scale=s.scale,
+                choices=tuple(lv.label for lv in scale.levels)
+                + ((NOT_APPLICABLE,) if scale.allows_na else ()),
+                level=r["level"] if r else "",
+                rationale=r["rationale"] if r else "",
+                version=r["version"] if r else None,
+            )
+        )
+    return rows
+
+
+def export_sheet(
+    *,
+    session: Session,
+    actor: Actor,
+    plan_code: str,
+    code: str,
+    party_code: str | None = None,
+    format: str = "xlsx",
+    progress: fmt.Progress | None = None,
+) -> Exported:
+    """The actor's own party's rating sheet for an evaluation (NotFound for another party's)."""
+    if format not in FORMATS:
+        raise Invalid(f"format: xlsx or csv, not {format!r}")
+    plan, ev = load(session, actor, plan_code, code)
+    party = _own_party(session, actor, plan, code, party_code)
+    rows = sheet_rows(session, actor, plan, ev, party)
+    meta = fmt.Meta(plan.code, ev.code, ev.uid, party.code, ev.framework_version.version)
+    if format == "xlsx":
+        content = fmt.write_xlsx(meta, rows, progress=progress)
+    else:
+        content = fmt.write_csv(meta, rows)
+    return Exported(
+        filename=f"{plan.code}-{ev.code}-{party.code}.{format}",
+        content=content,
+        media_type=FORMATS[format],
+        rows=len(rows),
+    )
+
+
+def import_sheet(
+    *,
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    name: str,
+    plan_code: str | None = None,
+    code: str | None = None,
+    progress: fmt.Progress | None = None,
+) -> dict[str, Any]:
+    """Check a filled sheet and save its changed ratings, all or none (SheetRejected lists
+    every problem).  `plan_code` and `code`, when given, name where the sheet must belong."""
+    try:
+        parsed = fmt.read(data, name, progress=progress)
+    except SheetError as exc:
+        raise SheetRejected(exc.problems) from None
+    meta, where = parsed.meta, parsed.meta_where
+    problems = list(parsed.problems)
+    if plan_code is not None and (meta.plan, meta.evaluation) != (plan_code, code):
+        raise SheetRejected(
+            [
+                *problems,
+                f"{where['evaluation']}: this sheet belongs to evaluation {meta.evaluation} of "
+                f"plan {meta.plan}, not {code} of {plan_code}",
+            ]
+        )
+    plan, ev = load(session, actor, meta.plan, meta.evaluation)
+    if ev.uid != meta.uid:
+        raise SheetRejected(
+            [
+                *problems,
+                f"{where['uid']}: this sheet was exported from another evaluation "
+                f"{meta.evaluation} (uid {meta.uid}), not the one in this workspace",
+            ]
+        )
+    party = next((p for p in plan.parties if p.code == meta.party), None)
+    if party is None or not permissions.can(actor, "rating.edit", plan=plan, party_id=party.id):
+        mine = [
+            p.code
+            for p in plan.parties
+            if permissions.can(actor, "rating.edit", plan=plan, party_id=p.id)
+        ]
+        raise SheetRejected(
+            [
+                *problems,
+                f"{where['party']}: this is party {meta.party}'s sheet; you rate for "
+                + (" and ".join(mine) if mine else "no party"),
+            ]
+        )
+    if ev.status != "open":
+        problems.append(
+            f"{where['evaluation']}: evaluation {ev.code} is {ev.status}, no longer open: "
+            "ratings can change only while it is open"
+        )
+    elif party.id in submitted_party_ids(session, ev):
+        problems.append(
+            f"{where['party']}: {party.code} has submitted: its ratings are final unless every "
+            "party agrees to reopen"
+        )
+    if meta.framework != ev.framework_version.version:
+        problems.append(
+            f"{where['framework']}: the sheet is on framework {meta.framework}, the evaluation on "
+            f"{ev.framework_version.version}"
+        )
+    rows = {r.code: r for r in sheet_rows(session, actor, plan, ev, party)}
+    inputs: list[RatingInput] = []
+    cell_of: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for e in parsed.entries:
+        row = rows.get(e.code)
+        if row is None:
+            problems.append(f"{e.where['code']}: unknown standard {e.code!r}")
+            continue
+        if e.code in seen:
+            problems.append(
+                f"{e.where['code']}: {e.code} appears twice (first on row {seen[e.code]})"
+            )
+            continue
+        seen[e.code] = e.line
+        expected = dict(zip(fmt.IDENTITY, row.identity(), strict=True))
+        for c in fmt.IDENTITY[1:]:
+            if e.identity[c] != expected[c].strip():
+                problems.append(
+                    f"{e.where[c]}: the {c} of {e.code} was edited; identifying columns must "
+                    "stay as exported"
+                )
+        if not e.level:
+            if e.rationale and e.rationale != row.rationale:
+                problems.append(f"{e.where['level']}: choose a level for {e.code}'s rationale")
+            continue
+        if e.level not in row.choices:
+            problems.append(
+                f"{e.where['level']}: {e.level!r} is not a level of {e.code}'s scale "
+                f"({', '.join(row.choices)})"
+            )
+            continue
+        typed = (e.level, e.rationale)
+        if e.exported is not None and typed == e.exported:
+            continue  # untouched since the export
+        if typed == (row.level, row.rationale):
+            continue  # already so in accord
+        if e.version != row.version:
+            now = f"now {row.level}, version {row.version}" if row.level else "now unrated"
+            problems.append(
+                f"{e.where['level']}: {e.code} changed in accord since this sheet was exported "
+                f"({now}): export a fresh sheet"
+            )
+            continue
+        inputs.append(RatingInput(e.code, e.level, e.rationale, row.version))
+        cell_of[e.code] = e.where["level"]
+    if problems:
+        raise SheetRejected(problems)
+    if inputs:
+        try:
+            save_ratings(
+                session=session,
+                actor=actor,
+                plan_code=plan.code,
+                code=ev.code,
+                ratings=inputs,
+                party_code=party.code,
+            )
+        except Conflict as exc:  # a write raced with this import
+            if not isinstance(exc.current, list):
+                raise
+            raise SheetRejected(
+                [
+                    f"{cell_of[c['standard']]}: {c['standard']} changed in accord since this "
+                    "sheet was exported: export a fresh sheet"
+                    for c in exc.current
+                ]
+            ) from None
+    return {
+        "plan": plan.code,
+        "evaluation": ev.code,
+        "party": party.code,
+        "saved": len(inputs),
+        "rows": len(parsed.entries),
+        "standards": [r.standard for r in inputs],
+    }
