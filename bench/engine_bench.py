@@ -7,7 +7,6 @@ Run with `PYTHONPATH=src python bench/engine_bench.py`.  Results are merged into
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -15,7 +14,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +26,7 @@ from accord.engine.summary import (
     summarize,
     summarize_history,
 )
+from benchlib import cpu_model, save  # bench/ is on sys.path when run as a script
 
 SEED = 20240601
 CONDITIONS, FIELDS, STANDARDS = 4, 25, 100  # 10,000 standards
@@ -36,7 +35,6 @@ PARTIES = ("ROK", "US")
 WARMUP = 3
 REPEATS = {"summary": 30, "history": 20}
 TARGETS_MS = {"summary": 50.0, "history": 300.0}
-RESULTS = Path(__file__).resolve().parent / "results.json"
 
 FIVE = ["none", "initial", "partial", "substantial", "full"]
 TWO = ["no", "yes"]
@@ -150,16 +148,6 @@ def measure(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     return statistics.median(times), p95
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> int:
     rng = random.Random(SEED)
     fw, problems = build_framework(framework_document(rng))
@@ -236,16 +224,7 @@ def main() -> int:
         },
         "metrics": metrics,
     }
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            loaded = json.loads(RESULTS.read_text())
-            if isinstance(loaded, dict):
-                results = loaded
-        except json.JSONDecodeError:
-            print(f"warning: {RESULTS} was not valid JSON; rewriting it", file=sys.stderr)
-    results["engine"] = record
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save("engine", record)
 
     print(
         f"engine benchmark: {n_standards:,} standards, {YEARS} evaluations, "

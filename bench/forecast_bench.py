@@ -14,7 +14,6 @@ Run with `PYTHONPATH=src python bench/forecast_bench.py`.  Results are merged in
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -32,8 +31,8 @@ import yaml
 from accord.engine.forecast import backtest, forecast
 from accord.engine.framework import Framework, build_framework
 from accord.engine.scoring import RatingVector, encode
+from benchlib import cpu_model, save  # bench/ is on sys.path when run as a script
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
 WARMUP = 2
 SEED = 20240603
 CONDITIONS, FIELDS, STANDARDS = 4, 10, 25  # 1,000 standards
@@ -160,16 +159,6 @@ def measure(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(np.ceil(0.95 * len(times))) - 1)]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> int:
     rng = random.Random(SEED)
     fw, problems = build_framework(framework_document(rng))
@@ -252,16 +241,7 @@ def main() -> int:
             "brier_trend": doc["skill"]["brier_trend"],
         },
     }
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            loaded = json.loads(RESULTS.read_text())
-            if isinstance(loaded, dict):
-                results = loaded
-        except json.JSONDecodeError:
-            print(f"warning: {RESULTS} was not valid JSON; rewriting it", file=sys.stderr)
-    results["forecast"] = record
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save("forecast", record)
 
     print(
         f"forecast benchmark: {len(fw.index.codes):,} standards, {YEARS} evaluations, "

@@ -11,7 +11,6 @@ skipped and the CISO library is generated, and the JSON says so.  Results are me
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import statistics
@@ -25,24 +24,14 @@ from typing import Any
 import yaml
 
 from accord.formats import ciso_library, oscal_catalog, safe_input
+from benchlib import cpu_model, save  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "fixtures"
 OSCAL_LOW = SHARED / "oscal" / "NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog.json"
 CISO_NIST = SHARED / "ciso-assistant" / "nist-sp-800-53-rev5.yaml"
-RESULTS = Path(__file__).resolve().parent / "results.json"
 WARMUP, REPEATS = 1, 7
 TARGETS_S = {"oscal_low": 3.0, "ciso_1000": 2.0}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def generated_library(path: Path, nodes: int = 1000) -> None:
@@ -154,16 +143,7 @@ def main() -> int:
         },
         "metrics": metrics,
     }
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            loaded = json.loads(RESULTS.read_text())
-            if isinstance(loaded, dict):
-                results = loaded
-        except json.JSONDecodeError:
-            print(f"warning: {RESULTS} was not valid JSON; rewriting it", file=sys.stderr)
-    results["interop"] = record
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save("interop", record)
     for key, m in metrics.items():
         print(f"{key}: " + ", ".join(f"{k}={v}" for k, v in m.items()))
     return 0 if ok else 1

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import os
 import platform
 import statistics
@@ -35,21 +34,11 @@ from accord.reports import render
 from accord.reports.assemble import build_report
 from accord.services import examples
 from accord.services.actors import SYSTEM
+from benchlib import cpu_model, save  # bench/ is on sys.path when run as a script
 
 PLAN, EVALUATION = "opcon-cotp", "2025"
 REPEATS = 7
 TARGET_MS = 5000.0
-RESULTS = Path(__file__).resolve().parent / "results.json"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:
@@ -137,16 +126,7 @@ def main() -> int:
             },
         },
     }
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            loaded = json.loads(RESULTS.read_text())
-            if isinstance(loaded, dict):
-                results = loaded
-        except json.JSONDecodeError:
-            print(f"warning: {RESULTS} was not valid JSON; rewriting it", file=sys.stderr)
-    results["report"] = record
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save("report", record)
 
     m = record["metrics"]
     print(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import os
 import platform
 import statistics
@@ -17,7 +16,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 from argon2 import PasswordHasher
@@ -28,11 +26,11 @@ from accord.db import make_engine, make_sessionmaker, transaction
 from accord.services import accounts, lifecycle, sheets
 from accord.services.actors import SYSTEM, actor_for
 from accord.services.plans import create_plan
+from benchlib import cpu_model, save  # bench/ is on sys.path when run as a script
 from workflow_bench import LEVELS, PARTIES, framework_text
 
 REPEATS = 5
 TARGETS_MS = {"export": 2000.0, "import": 2000.0}
-RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def fill(data: bytes) -> bytes:
@@ -44,16 +42,6 @@ def fill(data: bytes) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:
@@ -128,16 +116,7 @@ def main() -> int:
         "workload": {"standards": n, "parties": len(PARTIES), "size_bytes": len(filled)},
         "metrics": metrics,
     }
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            loaded = json.loads(RESULTS.read_text())
-            if isinstance(loaded, dict):
-                results = loaded
-        except json.JSONDecodeError:
-            print(f"warning: {RESULTS} was not valid JSON; rewriting it", file=sys.stderr)
-    results["sheets"] = record
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save("sheets", record)
     for name, m in metrics.items():
         print(
             f"{name:<7} median {m['median_ms']:>8.1f} ms  max {m['max_ms']:>8.1f} ms  "

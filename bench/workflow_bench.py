@@ -14,7 +14,6 @@ other keys in that file are kept.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -43,6 +42,7 @@ from accord.services import accounts, lifecycle, ratings, reconciliation
 from accord.services.actors import SYSTEM, Actor, actor_for
 from accord.services.plans import create_plan
 from accord.web.app import create_app
+from benchlib import cpu_model, save  # bench/ is on sys.path when run as a script
 
 SEED = 20240602
 CONDITIONS, FIELDS, STANDARDS = 4, 10, 25  # 1,000 standards
@@ -53,7 +53,6 @@ PLAN = "bench-1k"
 WARMUP = 3
 REPEATS = 15
 TARGETS_MS = {"open": 200.0, "ratings": 500.0, "queue": 100.0}
-RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def framework_text() -> str:
@@ -119,16 +118,6 @@ def party_levels(rng: random.Random) -> dict[str, dict[str, str]]:
 def percentile_95(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(np.ceil(0.95 * len(ordered))) - 1)]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 @contextmanager
@@ -342,16 +331,7 @@ def main() -> int:
         },
         "metrics": metrics,
     }
-    results: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            loaded = json.loads(RESULTS.read_text())
-            if isinstance(loaded, dict):
-                results = loaded
-        except json.JSONDecodeError:
-            print(f"warning: {RESULTS} was not valid JSON; rewriting it", file=sys.stderr)
-    results["workflow"] = record
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save("workflow", record)
 
     print(
         f"workflow benchmark: {n:,} standards, {len(PARTIES)} parties, {divergent} divergent "
