@@ -19,6 +19,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ from accord.models import ActionItem, Base, Plan
 from accord.services import (
     accounts,
     audit,
+    evidence,
     examples,
     framework_versions,
     lifecycle,
@@ -290,6 +292,34 @@ FAMILIES: dict[tuple[str, str], list[Case]] = {
     ("PATCH", P + "/action-items/{uid}"): [
         Case(frozenset({ADMIN, ROK_EV, ROK_SIG}), body={"version": 1, "status": "in_progress"}),
     ],
+    # evidence: a party's evaluators and signers attach (here to the joint rating, for their
+    # own party); every member lists and downloads shared evidence
+    ("POST", E + "/evidence"): [
+        Case(
+            ROK,
+            ok=_ok(201),
+            body={
+                "kind": "note",
+                "note": "matrix",
+                "standard": "C1.1.1",
+                "joint": True,
+                "acting_for": "ROK",
+            },
+        ),
+        Case(
+            US,
+            ok=_ok(201),
+            body={
+                "kind": "link",
+                "url": "https://example.org/x",
+                "standard": "C1.1.1",
+                "joint": True,
+                "acting_for": "US",
+            },
+        ),
+    ],
+    ("GET", E + "/evidence"): [Case(MEMBERS), Case(MEMBERS, params={"code": CONCLUDED})],
+    ("GET", P + "/evidence/{evidence}/download"): [Case(MEMBERS)],
     # signatures: a party's signer signs for it; keys belong to signers
     ("POST", "/api/v1/me/signing-key"): [
         Case(frozenset({ROK_SIG, US_SIG}), ok=_ok(409), body={"passphrase": "matrix passphrase"}),
@@ -470,10 +500,16 @@ def _levels(bump: frozenset[str] = frozenset()) -> list[ratings.RatingInput]:
 
 
 def _populate(
-    s: Session, plan: Plan, who: dict[str, Actor], admin: Actor, rok_passphrase: str
-) -> str:
-    """Evaluations in every state, a draft and a proposed framework version, a signature and
-    an action item, all through the services; returns the action item's uid."""
+    s: Session,
+    plan: Plan,
+    who: dict[str, Actor],
+    admin: Actor,
+    rok_passphrase: str,
+    data_dir: Path,
+) -> dict[str, str]:
+    """Evaluations in every state, a draft and a proposed framework version, a signature, an
+    action item and a shared evidence file, all through the services; returns the uids of the
+    action item (`uid`) and of the evidence (`evidence`)."""
     code = plan.code
 
     def rate(c: str, party: str, bump: frozenset[str] = frozenset()) -> None:
@@ -531,7 +567,17 @@ def _populate(
         .order_by(ActionItem.id)
     ).first()
     assert item is not None and plan.parties[0].code == "ROK"
-    return item
+    shared = evidence.attach(
+        session=s,
+        actor=who[ROK_EV],
+        plan_code=code,
+        code=CONCLUDED,
+        target=evidence.Target(standard="C1.1.1", joint=True),
+        content=evidence.Content(kind="file", data=b"%PDF-1.7 matrix", filename="m.pdf"),
+        data_dir=data_dir,
+        max_bytes=1024,
+    )
+    return {"uid": item, "evidence": shared["uid"]}
 
 
 def _date(code: str) -> dt.date:
@@ -542,11 +588,11 @@ def _date(code: str) -> dt.date:
 class World:
     app: FastAPI
     clients: dict[str, TestClient]
-    uids: dict[str, str]
+    uids: dict[str, dict[str, str]]
     csrf: str  # the CSRF token of BROWSER's session
 
     def values(self, plan: str) -> dict[str, str]:
-        return {**PARAMS, "plan": plan, "uid": self.uids[plan]}
+        return {**PARAMS, "plan": plan, **self.uids[plan]}
 
 
 def _rolled_back_session(request: Request) -> Iterator[Session]:
@@ -565,6 +611,7 @@ def _rolled_back_session(request: Request) -> Iterator[Session]:
 def world(_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     engine = make_engine(_database_url)
     factory = make_sessionmaker(engine)
+    data_dir = tmp_path_factory.mktemp("matrix-app")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
         with transaction(factory) as s:
@@ -615,13 +662,13 @@ def world(_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 name: actor_for(s, accounts.get_user(session=s, username=name)) for name in PERSONAS
             }
             uids = {
-                MAIN: _populate(s, main, people, admin, demo_password(ROK_SIG)),
+                MAIN: _populate(s, main, people, admin, demo_password(ROK_SIG), data_dir),
                 PRIVATE: _populate(
-                    s, private, insiders, admin, demo_password("private-rok-signer")
+                    s, private, insiders, admin, demo_password("private-rok-signer"), data_dir
                 ),
             }
     engine.dispose()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("matrix-app"), database_url=_database_url)
+    settings = Settings(data_dir=data_dir, database_url=_database_url)
     app = create_app(settings)
     app.dependency_overrides[get_session] = _rolled_back_session
 

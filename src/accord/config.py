@@ -26,6 +26,10 @@ class Settings(BaseSettings):
         default=False,
         description="Demo mode: the workspace holds illustrative example data, and pages say so.",
     )
+    evidence_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        description="Largest evidence file accepted, in bytes (default 25 MB).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `accord serve` listens on.")
     port: int = Field(default=8000, description="Port `accord serve` listens on.")
 

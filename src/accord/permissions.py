@@ -67,6 +67,7 @@ RULES: dict[str, Rule] = {
     "evaluation.sign": _for_party("signer"),
     "evaluation.conclude": _admin_or(_any_party("signer")),
     "action.edit": _admin_or(_for_party("evaluator", "signer")),
+    "evidence.attach": _for_party("evaluator", "signer"),
 }
 
 
@@ -85,6 +86,7 @@ DESCRIPTIONS: dict[str, str] = {
     "evaluation.sign": "sign",
     "evaluation.conclude": "conclude evaluations",
     "action.edit": "change this action item",
+    "evidence.attach": "attach evidence",
 }
 
 

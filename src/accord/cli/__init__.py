@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (modules register their commands on `app`)
     audit,
     evaluations,
+    evidence,
     forecasts,
     frameworks,
     plans,

@@ -12,6 +12,7 @@ from .evaluation import (
     ReopenVote,
     Signature,
 )
+from .evidence import Evidence
 from .framework import FrameworkApproval, FrameworkVersion, Standard
 from .plan import Party, Plan
 from .user import ApiToken, Membership, SigningKey, User, WebSession
@@ -22,6 +23,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Evaluation",
+    "Evidence",
     "FrameworkApproval",
     "FrameworkVersion",
     "JointRating",

@@ -23,6 +23,7 @@ from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound
 
 from .api import evaluations as api_evaluations
+from .api import evidence as api_evidence
 from .api import forecasts as api_forecasts
 from .api import frameworks as api_frameworks
 from .api import plans as api_plans
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_signatures.router)
     app.include_router(api_frameworks.router)
     app.include_router(api_evaluations.router)
+    app.include_router(api_evidence.router)
     app.include_router(api_forecasts.router)
     app.include_router(api_reports.router)
     app.include_router(api_sheets.router)

@@ -1,0 +1,142 @@
+"""Evidence commands: attach a file, link or note to a rating; list what you may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accord.services import evidence as evidence_service
+from accord.services import plans
+from accord.services.actors import SYSTEM
+
+from .base import app
+from .common import DATA_DIR, TOKEN, fail, out, settings_for, token_actor, workspace_session
+
+evidence_app = typer.Typer(help="Evidence behind ratings.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+
+PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option}: a date as YYYY-MM-DD, not {value!r}") from None
+
+
+@evidence_app.command("add")
+def evidence_add(
+    evaluation: str = typer.Argument(..., help="Evaluation code, e.g. 2026."),
+    standard: str = typer.Argument(..., help="Standard code, e.g. C1.1.1."),
+    file: Path | None = typer.Option(None, "--file", help="A file to attach."),
+    link: str | None = typer.Option(None, "--link", help="An http(s) address to attach."),
+    note: str | None = typer.Option(None, "--note", help="A note to attach."),
+    title: str = typer.Option("", "--title", help="Title (default: file name, address or note)."),
+    party: str | None = typer.Option(
+        None, "--party", help="The party whose rating it backs (default: your own party)."
+    ),
+    joint: bool = typer.Option(False, "--joint", help="Attach to the joint rating instead."),
+    party_only: bool = typer.Option(
+        False, "--party-only", help="Releasable to your own party only (default: shared)."
+    ),
+    expires: str | None = typer.Option(None, "--expires", help="Expiry date, YYYY-MM-DD."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Attach a file, link or note to a party's or the joint rating of a standard."""
+    given = [x for x in (file, link, note) if x is not None]
+    if len(given) != 1:
+        raise fail("give exactly one of --file, --link, --note")
+    expires_on = _date(expires, "--expires")
+    settings = settings_for(data_dir)
+    if file is not None:
+        if not file.is_file():
+            raise fail(f"--file: no file {file}")
+        if file.stat().st_size > settings.evidence_max_bytes:
+            raise fail(
+                f"{file}: over the evidence limit of {settings.evidence_max_bytes} bytes "
+                "(ACCORD_EVIDENCE_MAX_BYTES)"
+            )
+        content = evidence_service.Content(
+            kind="file", title=title, data=file.read_bytes(), filename=file.name
+        )
+    elif link is not None:
+        content = evidence_service.Content(kind="link", title=title, url=link)
+    else:
+        content = evidence_service.Content(kind="note", title=title, note=note or "")
+    with workspace_session(settings) as session:
+        actor = token_actor(session, token)
+        doc = evidence_service.attach(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            code=evaluation,
+            target=evidence_service.Target(
+                standard=standard, party=None if joint else party, joint=joint
+            ),
+            content=content,
+            data_dir=settings.data_dir,
+            max_bytes=settings.evidence_max_bytes,
+            releasability="party-only" if party_only else "shared",
+            expires_on=expires_on,
+            acting_for=party if joint else None,
+        )
+    out.print(
+        f"attached {doc['kind']} {doc['uid']} to {standard} "
+        f"({'joint' if joint else doc['target'].get('party')}, {doc['releasability']})",
+        highlight=False,
+    )
+
+
+@evidence_app.command("list")
+def evidence_list(
+    evaluation: str = typer.Argument(..., help="Evaluation code, e.g. 2026."),
+    standard: str | None = typer.Option(None, "--standard", help="Only this standard."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """The evidence of an evaluation that you (or, without --token, the operator) may see."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        items = evidence_service.list_evidence(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            code=evaluation,
+            standard=standard,
+        )
+    if not items:
+        out.print("no evidence")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("standard", "rating", "kind", "title", "owner", "releasability", "dates", "uid"):
+        table.add_column(col)
+    for i in items:
+        t = i["target"]
+        rating = {"party": t.get("party", ""), "joint": "joint"}.get(t["kind"], "action item")
+        dates = i["effective_on"] + (f" to {i['expires_on']}" if i["expires_on"] else "")
+        if i["expired"]:
+            dates += " EXPIRED"
+        if i["label"]:
+            dates += f" ({i['label']})"
+        table.add_row(
+            t["standard"],
+            rating,
+            i["kind"],
+            i["title"],
+            i["owner"],
+            i["releasability"],
+            dates,
+            i["uid"],
+        )
+    out.print(table)
+    out.print(f"{len(items)} item(s)", highlight=False)

@@ -1,0 +1,221 @@
+"""JSON routes for evidence: attach (a multipart file, or a JSON link or note), list, download."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from accord.services import Invalid
+from accord.services import evidence as evidence_service
+from accord.services.actors import Actor
+
+from ..auth import get_actor
+from ..deps import get_session
+from .schemas import ErrorPublic
+
+router = APIRouter(prefix="/api/v1/plans/{plan}", tags=["evidence"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorPublic} for code in (401, 403, 404, 409, 413, 422)
+}
+Obj = dict[str, Any]
+FIELDS = (
+    "kind",
+    "title",
+    "url",
+    "note",
+    "standard",
+    "party",
+    "joint",
+    "action_item",
+    "releasability",
+    "effective_on",
+    "expires_on",
+    "acting_for",
+)
+ATTACH_BODY = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        **{f: {"type": "string"} for f in FIELDS if f not in ("kind", "url")},
+                    },
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kind"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["link", "note"]},
+                        "joint": {"type": "boolean"},
+                        **{f: {"type": "string"} for f in FIELDS if f not in ("kind", "joint")},
+                    },
+                }
+            },
+        },
+        "required": True,
+    }
+}
+
+
+@dataclass(frozen=True)
+class AttachInput:
+    fields: dict[str, Any]
+    data: bytes | None
+    filename: str | None
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(
+        413, f"file: over the evidence limit of {limit} bytes ({limit / 1024 / 1024:g} MB)"
+    )
+
+
+async def attach_input(request: Request) -> AttachInput:
+    """The request body: multipart with a `file` part, or a JSON object for a link or note."""
+    limit: int = request.app.state.settings.evidence_max_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise _too_large(limit)  # refused before reading a byte of it
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("file: a multipart upload needs a `file` part")
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            raise _too_large(limit)
+        fields = {k: v for k, v in form.items() if k in FIELDS and isinstance(v, str)}
+        return AttachInput({**fields, "kind": "file"}, data, upload.filename)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise Invalid("body: a JSON object (a link or note) or a multipart file upload") from None
+    if not isinstance(body, dict):
+        raise Invalid("body: a JSON object")
+    if body.get("kind") == "file":
+        raise Invalid("kind: upload files as multipart/form-data")
+    return AttachInput({k: v for k, v in body.items() if k in FIELDS}, None, None)
+
+
+def _date(fields: dict[str, Any], name: str) -> dt.date | None:
+    value = fields.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"{name}: a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1", "yes", "on")
+
+
+@router.post(
+    "/evaluations/{code}/evidence", status_code=201, responses=ERRORS, openapi_extra=ATTACH_BODY
+)
+def attach(
+    plan: str,
+    code: str,
+    request: Request,
+    actor: Actor = Depends(get_actor),  # before the body: the signed-out are refused unread
+    body: AttachInput = Depends(attach_input),
+    session: Session = Depends(get_session, scope="function"),
+) -> Obj:
+    """Attach evidence to a party rating (standard [+ party]), the joint rating (standard +
+    joint) or an action item (action_item); a file as multipart, a link or note as JSON."""
+    f = body.fields
+    settings = request.app.state.settings
+    return evidence_service.attach(
+        session=session,
+        actor=actor,
+        plan_code=plan,
+        code=code,
+        target=evidence_service.Target(
+            standard=f.get("standard") or None,
+            party=f.get("party") or None,
+            joint=_flag(f.get("joint")),
+            action_item=f.get("action_item") or None,
+        ),
+        content=evidence_service.Content(
+            kind=str(f.get("kind", "")),
+            title=str(f.get("title") or ""),
+            data=body.data,
+            filename=body.filename,
+            url=f.get("url"),
+            note=str(f.get("note") or ""),
+        ),
+        data_dir=settings.data_dir,
+        max_bytes=settings.evidence_max_bytes,
+        releasability=str(f.get("releasability") or "shared"),
+        effective_on=_date(f, "effective_on"),
+        expires_on=_date(f, "expires_on"),
+        acting_for=f.get("acting_for") or None,
+    )
+
+
+@router.get("/evaluations/{code}/evidence", responses=ERRORS)
+def list_(
+    plan: str,
+    code: str,
+    standard: str | None = Query(None, description="Only this standard's evidence."),
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
+) -> Obj:
+    """The evidence you may see, its count, and the standards resting on expired evidence."""
+    items = evidence_service.list_evidence(
+        session=session, actor=actor, plan_code=plan, code=code, standard=standard
+    )
+    flagged = evidence_service.expired_standards(
+        session=session, actor=actor, plan_code=plan, code=code
+    )
+    return {
+        "count": len(items),
+        "evidence": items,
+        "expired": [f for f in flagged if standard is None or f["standard"] == standard],
+    }
+
+
+@router.get("/evidence/{evidence}/download", responses=ERRORS)
+def download(
+    plan: str,
+    evidence: str,
+    request: Request,
+    session: Session = Depends(get_session, scope="function"),
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """The stored file, always as an attachment, typed by its sniffed bytes, sandboxed."""
+    got = evidence_service.download(
+        session=session,
+        actor=actor,
+        plan_code=plan,
+        uid=evidence,
+        data_dir=request.app.state.settings.data_dir,
+    )
+    ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in got.filename) or "file"
+    return Response(
+        got.data,
+        media_type=got.media_type,
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(got.filename)}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
