@@ -8,67 +8,20 @@ Set ACCORD_SCREENSHOTS=/some/dir to keep a screenshot of every page (wide and 37
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from accord.config import Settings
 from accord.formats import framework_yaml
-from accord.models import Plan
 from accord.services.examples import demo_password, example_text
-from accord.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ROK_MARKER = "ROK-BROWSER-DRAFT-41d9"
 US_MARKER = "US-BROWSER-DRAFT-88ab"
 WS = "/plans/opcon-cotp/evaluations/2026"
 SHOTS = os.environ.get("ACCORD_SCREENSHOTS")
-
-
-@pytest.fixture
-def live_url(settings: Settings, opcon: Plan, people: dict[str, str]) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Person:
