@@ -432,6 +432,27 @@ def _calls(dependant: Any) -> Iterator[Any]:
         yield from _calls(dep)
 
 
+def _session_scopes(dependant: Any) -> Iterator[str | None]:
+    for dep in dependant.dependencies:
+        if dep.call is get_session:
+            yield dep.scope
+        yield from _session_scopes(dep)
+
+
+def test_every_route_commits_before_it_responds() -> None:
+    """The request session must be function-scoped: with the default scope FastAPI commits
+    after the response is sent, and a failed commit would look like success (see
+    test_workflow.test_a_failed_commit_is_an_error_never_a_silent_success)."""
+    scopes = [
+        (method, path, scope)
+        for method, path, route in ENDPOINTS
+        if route is not None
+        for scope in _session_scopes(route.dependant)
+    ]
+    assert len({p for _, p, _ in scopes}) > 40
+    assert [s for s in scopes if s[2] != "function"] == []
+
+
 def test_every_route_has_an_access_rule() -> None:
     problems = []
     for method, path, route in ENDPOINTS:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from accord.services import accounts
 from accord.services.actors import Actor, actor_for
 
-from .deps import get_session
+from .deps import SESSION
 
 SESSION_COOKIE = "accord_session"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -37,9 +37,7 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return sent is not None and hmac.compare_digest(sent, expected)
 
 
-async def get_actor_optional(
-    request: Request, session: Session = Depends(get_session, scope="function")
-) -> Actor | None:
+async def get_actor_optional(request: Request, session: Session = SESSION) -> Actor | None:
     """The signed-in actor, or None; checks CSRF on cookie-authenticated writes."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

@@ -14,7 +14,7 @@ from accord.services import action_items, lifecycle, ratings, reconciliation
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}", tags=["evaluations"])
@@ -80,7 +80,7 @@ Obj = dict[str, Any]
 def create(
     plan: str,
     body: EvaluationIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Plan an evaluation on the current agreed framework (administrators)."""
@@ -101,7 +101,7 @@ def create(
 def status(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Status, deadline, which parties submitted, and your own party's progress."""
@@ -113,7 +113,7 @@ def open_(
     plan: str,
     code: str,
     body: OpenIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Open a planned evaluation for rating (administrators)."""
@@ -127,7 +127,7 @@ def deadline(
     plan: str,
     code: str,
     body: DeadlineIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Set or clear the rating deadline (administrators)."""
@@ -141,7 +141,7 @@ def party_ratings(
     plan: str,
     code: str,
     party: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> list[Obj]:
     """A party's ratings: its own members only, until every party has submitted."""
@@ -155,7 +155,7 @@ def save(
     plan: str,
     code: str,
     body: RatingsIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> list[Obj]:
     """Create or change your party's ratings, all or none; a stale version is 409."""
@@ -177,7 +177,7 @@ def submit(
     plan: str,
     code: str,
     body: PartyIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Submit your party's ratings (final unless every party agrees to reopen)."""
@@ -191,7 +191,7 @@ def reopen(
     plan: str,
     code: str,
     body: ReopenIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Agree to reopen a party's submission (signers); reopened when every party agrees."""
@@ -209,7 +209,7 @@ def reopen(
 def queue(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Divergent standards, widest gaps first, with proposals and approvals."""
@@ -222,7 +222,7 @@ def propose(
     code: str,
     standard: str,
     body: ProposalIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Propose, or counter with, a joint level and rationale for a divergent standard."""
@@ -244,7 +244,7 @@ def approve(
     code: str,
     standard: str,
     body: PartyIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Approve the standing proposal for a standard."""
@@ -262,7 +262,7 @@ def approve(
 def conclude(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Conclude the evaluation (a signer, or an administrator); gaps become action items."""
@@ -273,7 +273,7 @@ def conclude(
 def list_action_items(
     plan: str,
     status: str | None = Query(None, description="open, in_progress, done, dropped"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> list[Obj]:
     """The plan's action items."""
@@ -285,7 +285,7 @@ def update_action_item(
     plan: str,
     uid: str,
     body: ActionItemIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """Change an action item's status, notes or due date (its owner party, or an admin)."""

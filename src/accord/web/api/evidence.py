@@ -18,7 +18,7 @@ from accord.services import evidence as evidence_service
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}", tags=["evidence"])
@@ -134,7 +134,7 @@ def attach(
     request: Request,
     actor: Actor = Depends(get_actor),  # before the body: the signed-out are refused unread
     body: AttachInput = Depends(attach_input),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
 ) -> Obj:
     """Attach evidence to a party rating (standard [+ party]), the joint rating (standard +
     joint) or an action item (action_item); a file as multipart, a link or note as JSON."""
@@ -173,7 +173,7 @@ def list_(
     plan: str,
     code: str,
     standard: str | None = Query(None, description="Only this standard's evidence."),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Obj:
     """The evidence you may see, its count, and the standards resting on expired evidence."""
@@ -195,7 +195,7 @@ def download(
     plan: str,
     evidence: str,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The stored file, always as an attachment, typed by its sniffed bytes, sandboxed."""

@@ -12,7 +12,7 @@ from accord.services import forecasts
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["forecasts"])
@@ -194,7 +194,7 @@ def forecast(
         None,
         description="Forecast from the history up to this evaluation (default: all of it).",
     ),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Probability that each condition, stage and the plan is met by its date, median dates
@@ -214,7 +214,7 @@ def forecast_backtest(
         description="Monte Carlo paths per origin (100 to 50,000).",
     ),
     seed: int = SEED,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Brier scores of the forecast on the plan's own history beside persistence and a linear

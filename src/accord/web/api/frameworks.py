@@ -16,7 +16,7 @@ from accord.services import framework_versions as versions
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from . import schemas
 
 router = APIRouter(prefix="/api/v1/plans/{plan}/frameworks", tags=["frameworks"])
@@ -166,7 +166,7 @@ def problems_response(exc: framework_yaml.FrameworkError) -> JSONResponse:
 @router.get("", response_model=list[FrameworkVersionRef], responses=READ_ERRORS)
 def list_versions(
     plan: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> list[dict[str, Any]]:
     """The plan's framework versions, oldest first."""
@@ -181,7 +181,7 @@ def list_versions(
 def get_version(
     plan: str,
     version: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """One framework version: status, content hash, approvals by party, and its YAML source."""
@@ -195,7 +195,7 @@ def diff_versions(
     plan: str,
     a: str,
     b: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Added, removed and changed standards (and stages, tree, scales) from version a to b."""
@@ -213,7 +213,7 @@ def diff_versions(
 def create_draft(
     plan: str,
     body: DraftIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Any:
     """Import a framework document as a new draft version (administrators)."""
@@ -236,7 +236,7 @@ def replace_draft(
     plan: str,
     version: str,
     body: DraftIn,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Any:
     """Replace the document of a draft version (administrators; drafts only)."""
@@ -259,7 +259,7 @@ def replace_draft(
 def propose(
     plan: str,
     version: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Put a draft to the parties for approval (administrators)."""
@@ -272,7 +272,7 @@ def propose(
 def withdraw(
     plan: str,
     version: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Take a proposed version back to draft, dropping its approvals (administrators)."""
@@ -286,7 +286,7 @@ def approve(
     plan: str,
     version: str,
     body: ApproveIn | None = Body(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Approve a proposed version for your party (signers); agreed once every party has."""

@@ -12,7 +12,7 @@ from accord.services import documents, evaluations
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
@@ -37,7 +37,7 @@ def plan_document(plan: Any) -> dict[str, Any]:
 
 @router.get("/plans", response_model=list[schemas.PlanPublic])
 def list_plans(
-    session: Session = Depends(get_session, scope="function"), actor: Actor = Depends(get_actor)
+    session: Session = SESSION, actor: Actor = Depends(get_actor)
 ) -> list[dict[str, Any]]:
     """The plans the caller may see."""
     return [plan_document(p) for p in permissions.visible_plans(session, actor)]
@@ -46,7 +46,7 @@ def list_plans(
 @router.get("/plans/{plan}", response_model=schemas.PlanPublic, responses=NOT_FOUND)
 def get_plan(
     plan: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """One plan, by code."""
@@ -58,7 +58,7 @@ def get_plan(
 )
 def list_evaluations(
     plan: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> list[dict[str, Any]]:
     """The plan's evaluations, oldest first."""
@@ -80,7 +80,7 @@ def summary(
         description="Measure progress since this evaluation; default: the previous one "
         "with joint ratings.",
     ),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """The dashboard's figures for one evaluation: roll-up, stages, gaps, progress, agreement."""
@@ -94,7 +94,7 @@ def summary(
 @router.get("/plans/{plan}/history", response_model=schemas.HistoryPublic, responses=NOT_FOUND)
 def history(
     plan: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Plan and condition scores of every evaluation with joint ratings, oldest first."""

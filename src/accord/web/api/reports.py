@@ -13,7 +13,7 @@ from accord.reports.assemble import build_report
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}/evaluations/{code}", tags=["reports"])
@@ -39,7 +39,7 @@ def report(
         "json", alias="format", description="json, html (self-contained), md or pdf (A4)."
     ),
     marking: str | None = MARKING,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The report of a concluded evaluation (409 before it is concluded), as a download."""
@@ -56,7 +56,7 @@ def report(
 def statement(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """The statement for the SCM: one paragraph, and each claim with the figure it rests on

@@ -14,7 +14,7 @@ from accord.services import Invalid, ratings, sheets
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}/evaluations/{code}", tags=["sheets"])
@@ -33,7 +33,7 @@ def download(
     code: str,
     party: str | None = Query(None, description="Your party; needed if you act for several."),
     fmt: Literal["xlsx", "csv"] = Query("xlsx", alias="format", description="xlsx or csv."),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Your own party's rating sheet (blind rating: another party's is 404)."""
@@ -67,7 +67,7 @@ def upload(
     plan: str,
     code: str,
     file: UploadFile | None = File(None, description="A filled rating sheet, XLSX or CSV."),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Import a filled sheet: every problem as `sheet!cell: message` (422), or all saved."""

@@ -14,7 +14,7 @@ from accord.services import signatures
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["signatures"])
@@ -64,7 +64,7 @@ class SignaturesPublic(BaseModel):
 @router.post("/me/signing-key", status_code=201, response_model=SigningKeyPublic, responses=ERRORS)
 def create_signing_key(
     body: SigningKeyCreate,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Create the caller's Ed25519 signing key, its private half locked by the passphrase."""
@@ -76,7 +76,7 @@ def create_signing_key(
 def list_signatures(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """The evaluation's signatures and the parties still to sign."""
@@ -91,7 +91,7 @@ def sign(
     plan: str,
     code: str,
     body: SignRequest,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Sign the concluded evaluation for the caller's party; the last party's signature seals it."""
@@ -115,7 +115,7 @@ def sign(
 def bundle(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Download the signed bundle (document, signatures, public keys) to verify offline."""
@@ -137,7 +137,7 @@ def bundle(
 def document(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The canonical text the parties sign (as signed, once anyone has)."""

@@ -18,7 +18,7 @@ from accord.services.actors import Actor
 from accord.services.frameworks import current_version, framework_of
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .round_common import back, form_fields, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ def action_items_page(
     plan: str,
     status: str | None = Query(None, description="open, in_progress, done or dropped"),
     updated: str | None = Query(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The plan's action items (optionally of one status)."""
@@ -90,7 +90,7 @@ def update(
     plan: str,
     uid: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Change an action item's status and notes; a stale version re-renders with the news."""

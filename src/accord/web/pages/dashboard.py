@@ -14,7 +14,7 @@ from accord.services import documents, evaluations, forecasts
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from ..templating import templates_of
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def home(
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The only plan's dashboard, or the list of plans."""
@@ -41,7 +41,7 @@ def dashboard(
     plan: str,
     evaluation: str | None = Query(None),
     since: str | None = Query(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The plan dashboard for one evaluation (default: the latest with joint ratings)."""

@@ -19,7 +19,7 @@ from accord.services.actors import Actor
 from accord.services.frameworks import framework_of
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .round_common import (
     EVALUATION,
     back,
@@ -48,7 +48,7 @@ def reconciliation_page(
     done: str | None = Query(None),
     std: str | None = Query(None),
     begun: int | None = Query(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Divergent standards, widest gaps first, with the forms to settle them."""
@@ -104,7 +104,7 @@ def propose(
     code: str,
     standard: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Propose, or counter with, a joint level and rationale."""
@@ -128,7 +128,7 @@ def approve(
     code: str,
     standard: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Approve the standing proposal for the actor's party."""
@@ -148,7 +148,7 @@ def approve(
 def conclude(
     plan: str,
     code: str,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Conclude the evaluation (signers, administrators): on to the signatures."""

@@ -15,7 +15,7 @@ from accord.services import ratings
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .round_common import EVALUATION, render, round_nav
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +27,7 @@ def report_page(
     plan: str,
     code: str,
     marking: str | None = Query(None, max_length=200),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The report of a concluded evaluation: every section, interactive charts, downloads."""

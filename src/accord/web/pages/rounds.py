@@ -22,7 +22,7 @@ from accord.services.actors import Actor
 from accord.services.frameworks import framework_of
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from . import actions, reconcile, signoff, submissions
 from .round_common import (
     AFTER_RATING,
@@ -50,7 +50,7 @@ def workspace(
     std: str | None = Query(None),
     submitted: str | None = Query(None),
     reopen: str | None = Query(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """A party's evaluation workspace: status, standards by condition and field, rating forms."""
@@ -238,7 +238,7 @@ def save(
     plan: str,
     code: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Save one standard's rating (`only`) or every changed one, with optimistic locking."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from accord.services import accounts
 from accord.services.examples import DEMO_PEOPLE, demo_password
 
 from ..auth import SESSION_COOKIE
-from ..deps import get_session
+from ..deps import SESSION
 from ..templating import templates_of
 
 router = APIRouter(include_in_schema=False)
@@ -78,7 +78,7 @@ def sign_in(
     password: str = Form(""),
     pre_token: str = Form(""),
     next: str = Form("/"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
 ) -> Response:
     """Check the credentials and start a session."""
     cookie = request.cookies.get(PRE_COOKIE, "")
@@ -114,9 +114,7 @@ def sign_in(
 
 
 @router.post("/sign-out")
-def sign_out(
-    request: Request, session: Session = Depends(get_session, scope="function")
-) -> Response:
+def sign_out(request: Request, session: Session = SESSION) -> Response:
     """End the session (no CSRF token needed: signing out can only help)."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:

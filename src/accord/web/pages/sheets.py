@@ -12,7 +12,7 @@ from accord.services.actors import Actor
 
 from ..api.sheets import read_upload
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .round_common import EVALUATION, back, evaluation_url, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,7 @@ def upload(
     plan: str,
     code: str,
     file: UploadFile | None = File(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Import a filled sheet; back to the workspace, or the list of problems (nothing saved)."""

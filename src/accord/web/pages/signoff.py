@@ -15,7 +15,7 @@ from accord.services import Invalid, documents, evaluations, ratings, signatures
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .round_common import (
     EVALUATION,
     back,
@@ -38,7 +38,7 @@ def sign_off(
     party: str | None = Query(None),
     signed: str | None = Query(None),
     concluded: int | None = Query(None),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The concluded evaluation's figures, the document's SHA-256 and its signatures."""
@@ -107,7 +107,7 @@ def sign(
     plan: str,
     code: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Sign the concluded evaluation for the actor's party with their key's passphrase."""

@@ -12,7 +12,7 @@ from accord.services import Invalid, ratings
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import get_session
+from ..deps import SESSION
 from .round_common import EVALUATION, acting_party_code, back, evaluation_url, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,7 @@ def submit(
     plan: str,
     code: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """Submit a party's ratings (every standard rated); final unless every party reopens."""
@@ -44,7 +44,7 @@ def reopen_vote(
     plan: str,
     code: str,
     form: dict[str, str] = Depends(form_fields),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """A signer agrees, for their party, to reopen a party's submission."""
