@@ -13,6 +13,7 @@ from .evaluation import (
     Signature,
 )
 from .evidence import Evidence
+from .feed import Embedding, Feed, FeedItem, FeedItemKey, FeedItemSource, FeedMatch
 from .framework import FrameworkApproval, FrameworkVersion, Standard
 from .plan import Party, Plan
 from .user import ApiToken, Membership, SigningKey, User, WebSession
@@ -22,8 +23,14 @@ __all__ = [
     "ApiToken",
     "AuditRecord",
     "Base",
+    "Embedding",
     "Evaluation",
     "Evidence",
+    "Feed",
+    "FeedItem",
+    "FeedItemKey",
+    "FeedItemSource",
+    "FeedMatch",
     "FrameworkApproval",
     "FrameworkVersion",
     "JointRating",
