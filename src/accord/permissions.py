@@ -68,6 +68,10 @@ RULES: dict[str, Rule] = {
     "evaluation.conclude": _admin_or(_any_party("signer")),
     "action.edit": _admin_or(_for_party("evaluator", "signer")),
     "evidence.attach": _for_party("evaluator", "signer"),
+    "evidence.remove": _for_party("evaluator", "signer"),
+    # open-source feeds: subscribing reaches the network, so analysts of a party or admins only
+    "feeds.manage": _admin_or(_any_party("evaluator", "signer")),
+    "inbox.review": _admin_or(_any_party("evaluator", "signer")),
 }
 
 
@@ -87,6 +91,9 @@ DESCRIPTIONS: dict[str, str] = {
     "evaluation.conclude": "conclude evaluations",
     "action.edit": "change this action item",
     "evidence.attach": "attach evidence",
+    "evidence.remove": "remove or replace evidence",
+    "feeds.manage": "subscribe to feeds and poll them",
+    "inbox.review": "review feed items",
 }
 
 
