@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(PY) bench/report_bench.py
 	$(PY) bench/interop_bench.py
 	$(PY) bench/sheet_bench.py
+	$(PY) bench/semantic_bench.py
+	$(PY) bench/feeds_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

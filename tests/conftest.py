@@ -88,6 +88,27 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def empty_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A second, empty database (no tables) of the kind under test: SQLite or PostgreSQL."""
+    if not PG_URL:
+        eng = make_engine(f"sqlite:///{tmp_path / 'empty' / 'accord.db'}")
+        yield eng
+        eng.dispose()
+        return
+    name = f"{make_url(PG_URL).database}_empty"
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    eng = make_engine(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    yield eng
+    eng.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def factory(engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(engine)
 

@@ -149,7 +149,9 @@ def test_an_outsider_gets_404(
     from accord.services import accounts
 
     with transaction(factory) as s:
-        user = accounts.create_user(session=s, actor=SYSTEM, username="outsider", password="x" * 12)
+        user = accounts.create_user(
+            session=s, actor=SYSTEM, username="outsider", password="outsider-pw-1"
+        )
         token = accounts.create_token(session=s, actor=SYSTEM, user=user, name="t")[0]
     outsider = TestClient(app, headers={"Authorization": f"Bearer {token}"})
     assert outsider.get(URL).status_code == 404

@@ -23,6 +23,7 @@ from accord.models import AuditRecord, Evidence
 from accord.permissions import Forbidden
 from accord.services import Invalid, NotFound, accounts, ratings
 from accord.services import evidence as ev
+from accord.services import evidence_lifecycle as lifecycle
 from accord.services.actors import Actor, actor_for
 from accord.services.evidence_store import sniff
 from accord.services.examples import example_text
@@ -253,12 +254,12 @@ def test_expired_evidence_flags_the_ratings_resting_on_it(
                 effective_on=dt.date(2024, 1, 1),
                 expires_on=expires,
             )
-        flagged = ev.expired_standards(
+        flagged = lifecycle.expired_standards(
             session=s, actor=_actor(s, "observer"), plan_code=PLAN, code="2025"
         )
         assert [(f["standard"], f["ratings"]) for f in flagged] == [("C1.1.1", ["joint"])]
         assert (
-            ev.expired_standards(
+            lifecycle.expired_standards(
                 session=s, actor=rok, plan_code=PLAN, code="2025", today=dt.date(2024, 6, 1)
             )
             == []
@@ -276,19 +277,23 @@ def test_carry_forward_makes_references_not_new_evidence(
     secret = _upload(rok, "2025", PDF, joint="true", releasability="party-only")
     with transaction(factory) as s:
         admin = _actor(s, "admin")
-        result = ev.carry_forward(
+        result = lifecycle.carry_forward(
             session=s, actor=admin, plan_code=PLAN, source="2025", target="2026"
         )
         assert result["carried"] == 2
-        again = ev.carry_forward(
+        again = lifecycle.carry_forward(
             session=s, actor=admin, plan_code=PLAN, source="2025", target="2026"
         )
         assert again["carried"] == 0  # carrying twice adds nothing
         with pytest.raises(NotFound):  # another plan's existence stays private
-            ev.carry_forward(session=s, actor=admin, plan_code="nope", source="2025", target="2026")
+            lifecycle.carry_forward(
+                session=s, actor=admin, plan_code="nope", source="2025", target="2026"
+            )
         signer = _actor(s, "rok-signer")
         with pytest.raises(Forbidden):  # administrators only
-            ev.carry_forward(session=s, actor=signer, plan_code=PLAN, source="2025", target="2026")
+            lifecycle.carry_forward(
+                session=s, actor=signer, plan_code=PLAN, source="2025", target="2026"
+            )
     carried = _list(as_user("us-evaluator"), "2026")["evidence"]
     assert len(carried) == 1  # the party-only one stays ROK's
     (ref,) = carried
@@ -308,7 +313,7 @@ def test_every_write_is_audited_without_leaking_party_only_details(
     shared = _upload(rok, "2025", PDF, "shared.pdf", joint="true")
     secret = _upload(rok, "2025", PDF, "secret.pdf", joint="true", releasability="party-only")
     with transaction(factory) as s:
-        ev.carry_forward(
+        lifecycle.carry_forward(
             session=s, actor=_actor(s, "admin"), plan_code=PLAN, source="2025", target="2026"
         )
         records = {

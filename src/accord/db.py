@@ -39,8 +39,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class CommitAnyway(Exception):
+    """Mixed into an error after which the transaction's work must still be committed: a
+    refused attempt that has to be counted (a wrong passphrase) is refused AND remembered."""
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work is committed on success and rolled back on any error."""
-    with factory() as session, session.begin():
-        yield session
+    """A session committed on success, and on a CommitAnyway error; rolled back otherwise."""
+    with factory() as session:
+        session.begin()
+        try:
+            yield session
+        except CommitAnyway:
+            session.commit()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 
 from alembic import command
@@ -35,12 +36,40 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
+    """Run alembic on one connection.  On SQLite, foreign keys are off while it runs: batch
+    migrations rebuild a table by dropping it, and with foreign keys on that drop would
+    cascade into every row that refers to it.  The keys are checked before committing."""
+    cfg = alembic_config()
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or ignored
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                run(cfg)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SchemaError(
+                            f"migration left rows with broken references: {broken[:5]}"
+                        )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database up to `revision` (default: the newest)."""
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back down to `revision` (every migration has a downgrade)."""
+    _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
 
 
 def check_current(engine: Engine) -> None:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (modules register their commands on `app`)
     audit,
+    backup,
     evaluations,
     evidence,
+    feeds,
     forecasts,
     frameworks,
+    matching,
     plans,
     reports,
     sheets,

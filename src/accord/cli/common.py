@@ -17,7 +17,7 @@ from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
 from accord.permissions import Forbidden
-from accord.services import Conflict, Invalid, NotFound, accounts
+from accord.services import Conflict, Invalid, NotFound, accounts, throttle
 from accord.services.actors import Actor, actor_for
 
 out = Console()
@@ -66,7 +66,7 @@ def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterat
             yield session
     except schema.SchemaError as exc:
         raise fail(str(exc)) from None
-    except (NotFound, Conflict, Invalid, Forbidden) as exc:
+    except (NotFound, Conflict, Invalid, Forbidden, throttle.Locked) as exc:
         raise fail(str(exc)) from None
     except framework_yaml.FrameworkError as exc:
         for d in exc.diagnostics:

@@ -1,4 +1,5 @@
-"""Evidence commands: attach a file, link or note to a rating; list what you may see."""
+"""Evidence commands: attach a file, link or note to a rating or an action item; list what you
+may see; remove; carry forward into the next evaluation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from accord.services import evidence as evidence_service
+from accord.services import evidence_lifecycle as lifecycle
 from accord.services import plans
 from accord.services.actors import SYSTEM
 
@@ -34,7 +36,12 @@ def _date(value: str | None, option: str) -> dt.date | None:
 @evidence_app.command("add")
 def evidence_add(
     evaluation: str = typer.Argument(..., help="Evaluation code, e.g. 2026."),
-    standard: str = typer.Argument(..., help="Standard code, e.g. C1.1.1."),
+    standard: str | None = typer.Argument(
+        None, help="Standard code, e.g. C1.1.1 (or give --action-item instead)."
+    ),
+    action_item: str | None = typer.Option(
+        None, "--action-item", help="Attach to this action item (its uid) instead of a rating."
+    ),
     file: Path | None = typer.Option(None, "--file", help="A file to attach."),
     link: str | None = typer.Option(None, "--link", help="An http(s) address to attach."),
     note: str | None = typer.Option(None, "--note", help="A note to attach."),
@@ -51,10 +58,15 @@ def evidence_add(
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Attach a file, link or note to a party's or the joint rating of a standard."""
+    """Attach a file, link or note to a party's or the joint rating of a standard, or to an
+    action item."""
     given = [x for x in (file, link, note) if x is not None]
     if len(given) != 1:
         raise fail("give exactly one of --file, --link, --note")
+    if (standard is None) == (action_item is None):
+        raise fail("give either STANDARD or --action-item UID")
+    if action_item is not None and joint:
+        raise fail("--joint: an action item has no joint rating; leave --joint out")
     expires_on = _date(expires, "--expires")
     settings = settings_for(data_dir)
     if file is not None:
@@ -80,18 +92,26 @@ def evidence_add(
             plan_code=plans.default_plan(session=session, code=plan).code,
             code=evaluation,
             target=evidence_service.Target(
-                standard=standard, party=None if joint else party, joint=joint
+                standard=standard,
+                party=None if joint or action_item else party,
+                joint=joint,
+                action_item=action_item,
             ),
             content=content,
             data_dir=settings.data_dir,
             max_bytes=settings.evidence_max_bytes,
             releasability="party-only" if party_only else "shared",
             expires_on=expires_on,
-            acting_for=party if joint else None,
+            acting_for=party if joint or action_item else None,
         )
+    t = doc["target"]
+    where = (
+        f"action item {action_item} ({t['standard']}, {doc['owner']}"
+        if action_item
+        else f"{standard} ({'joint' if joint else t.get('party')}"
+    )
     out.print(
-        f"attached {doc['kind']} {doc['uid']} to {standard} "
-        f"({'joint' if joint else doc['target'].get('party')}, {doc['releasability']})",
+        f"attached {doc['kind']} {doc['uid']} to {where}, {doc['releasability']})",
         highlight=False,
     )
 
@@ -140,3 +160,57 @@ def evidence_list(
         )
     out.print(table)
     out.print(f"{len(items)} item(s)", highlight=False)
+
+
+@evidence_app.command("remove")
+def evidence_remove(
+    uid: str = typer.Argument(..., help="The evidence's uid (from `accord evidence list`)."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Remove evidence of your party (not once its evaluation is concluded or signed)."""
+    settings = settings_for(data_dir)
+    with workspace_session(settings) as session:
+        actor = token_actor(session, token)
+        result = lifecycle.remove(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            uid=uid,
+            data_dir=settings.data_dir,
+        )
+    gone = "; its stored file was deleted (nothing else uses it)" if result["file_deleted"] else ""
+    out.print(f"removed evidence {uid} from {result['evaluation']}{gone}", highlight=False)
+
+
+@evidence_app.command("carry-forward")
+def evidence_carry_forward(
+    source: str = typer.Argument(..., help="Evaluation to carry from, e.g. 2025."),
+    target: str = typer.Argument(..., help="Evaluation to carry into, e.g. 2026."),
+    plan: str | None = PLAN,
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        envvar="ACCORD_TOKEN",
+        help="API token of an administrator (default: the local operator).",
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Carry the rating evidence of SOURCE into TARGET as references (administrators)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        result = lifecycle.carry_forward(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            source=source,
+            target=target,
+        )
+    skipped = (
+        f"; {result['skipped']} skipped (standard not in {target})" if result["skipped"] else ""
+    )
+    out.print(
+        f"carried {result['carried']} item(s) of evidence from {source} into {target}{skipped}",
+        highlight=False,
+    )

@@ -79,15 +79,21 @@ def serve(
         None, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on (default 8000)."
     ),
     demo: bool = typer.Option(False, "--demo", help="Serve in demo mode."),
+    poll_feeds: bool = typer.Option(
+        False,
+        "--poll-feeds",
+        help="Also poll the subscribed feeds in the background (default off).",
+    ),
 ) -> None:
     """Serve the web application and the API."""
     settings = settings_for(data_dir, host=host, port=port, demo=demo or None)
-    _serve(settings)
+    _serve(settings, poll_feeds=poll_feeds)
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, *, poll_feeds: bool = False) -> None:
     import uvicorn
 
+    from accord.feeds.poller import Poller
     from accord.web.app import create_app
 
     with workspace_session(settings):
@@ -96,7 +102,17 @@ def _serve(settings: Settings) -> None:
         f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/] (Ctrl+C to stop)",
         highlight=False,
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    poller = Poller(settings) if poll_feeds else None
+    if poller is not None:
+        out.print(f"polling due feeds every {poller.every:g} s", highlight=False)
+        poller.start()
+    try:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+        )
+    finally:
+        if poller is not None:
+            poller.stop()
 
 
 @app.command()

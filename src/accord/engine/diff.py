@@ -182,6 +182,25 @@ def _stages_requiring(fw: Framework) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def _match_rule_text(s: Standard) -> str:
+    """A standard's feed-matching rule in one line, for showing what changed."""
+    rule = s.match
+    parts = [
+        f"{name}: " + ", ".join(terms)
+        for name, terms in (
+            ("phrases", rule.phrases),
+            ("keywords", rule.keywords),
+            ("exclude", rule.exclude),
+        )
+        if terms
+    ]
+    if rule.keywords:
+        parts.append(f"min_keywords: {rule.min_keywords}")
+    if rule.min_score:
+        parts.append(f"min_score: {rule.min_score:g}")
+    return "; ".join(parts)
+
+
 def _standards(a: Framework, b: Framework) -> Section:
     stages_a, stages_b = _stages_requiring(a), _stages_requiring(b)
     getters: list[Getter[Standard]] = [
@@ -194,6 +213,7 @@ def _standards(a: Framework, b: Framework) -> Section:
         ("scale", lambda s: s.scale),
         ("threshold", lambda s: s.threshold),
         ("weight", lambda s: s.weight),
+        ("match", lambda s: _match_rule_text(s)),
     ]
 
     def compare(x: Standard, y: Standard) -> tuple[Change, ...]:

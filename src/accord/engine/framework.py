@@ -8,6 +8,8 @@ of the offending value, so that the file layer can point at a line and column.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -62,6 +64,39 @@ class RatingScale:
         return any(level.label == label for level in self.levels)
 
 
+TERM_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+"""Within a match term, any run of spaces or hyphens matches any other such run."""
+
+
+def term_key(term: str) -> str:
+    """A match term in canonical form (NFKC, case-folded, separators as one space): for
+    finding duplicates and sharing compiled terms."""
+    folded = unicodedata.normalize("NFKC", term).casefold()
+    return " ".join(part for part in TERM_SEPARATORS.split(folded) if part)
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    """How feed items are matched to a standard by their words (see docs/framework-format.md).
+
+    An item matches when it contains any of `phrases`, or at least `min_keywords` different
+    `keywords`, and none of `exclude`, with a score of at least `min_score`.  Terms match
+    whole words, case-insensitively; a trailing `*` matches any ending; Hangul terms match
+    inside longer words too (Korean attaches particles to nouns).
+    """
+
+    phrases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    min_keywords: int = 2
+    exclude: tuple[str, ...] = ()
+    min_score: float = 0.0
+
+    @property
+    def empty(self) -> bool:
+        """True when the rule can match nothing (no phrases and no keywords)."""
+        return not self.phrases and not self.keywords
+
+
 @dataclass(frozen=True)
 class Standard:
     code: str
@@ -74,6 +109,7 @@ class Standard:
     description: str = ""
     guidance: str = ""
     title_ko: str = ""
+    match: MatchRule = MatchRule()  # frozen, so one shared default is safe
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from .framework import (
     Field,
     Framework,
     Level,
+    MatchRule,
     Party,
     Path,
     Problem,
@@ -27,6 +28,7 @@ from .framework import (
     ReconciliationRule,
     Stage,
     Standard,
+    term_key,
 )
 
 
@@ -292,6 +294,7 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
                         weight=r.weight(s, spath),
                         description=r.text(s, "description", spath, required=False),
                         guidance=r.text(s, "guidance", spath, required=False),
+                        match=_match_rule(r, s.get("match"), (*spath, "match")),
                     )
                 )
             fields.append(
@@ -425,3 +428,63 @@ def _progress_rule(r: _Reader, raw: Any) -> ProgressRule:
     if not 0 < share <= 1:
         r.problem((*path, "overall_share"), "'overall_share' must be above 0 and at most 1")
     return ProgressRule(judged_at, delta, int(newly), combine, share)
+
+
+MATCH_LISTS = ("phrases", "keywords", "exclude")
+
+
+def _match_rule(r: _Reader, raw: Any, path: Path) -> MatchRule:
+    """A standard's `match` block: terms checked for emptiness, wildcards and duplicates."""
+    if raw is None:
+        return MatchRule()
+    data = r.mapping(raw, path, "'match'")
+    lists: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, Path] = {}
+    for key in MATCH_LISTS:
+        terms: list[str] = []
+        for i, value in enumerate(r.items(data, key, path)):
+            tpath: Path = (*path, key, i)
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                r.problem(tpath, f"a term in '{key}' must be text, not {_kind(value)}")
+                continue
+            term = str(value).strip()
+            canonical = term_key(term.rstrip("*"))
+            if not canonical or not any(ch.isalnum() for ch in canonical):
+                r.problem(tpath, f"empty term in '{key}': a term needs a letter or digit")
+                continue
+            if "*" in term.rstrip("*") or term.endswith("**"):
+                r.problem(tpath, f"'*' may only stand once, at the end of a term, not in {term!r}")
+                continue
+            if term.endswith("*") and (term[-2:-1].isspace() or term[-2:-1] == "-"):
+                r.problem(tpath, f"'*' must follow a letter or digit in {term!r}")
+                continue
+            if term_key(term) in seen:
+                r.problem(tpath, f"duplicate match term {term!r}", seen[term_key(term)])
+                continue
+            seen[term_key(term)] = tpath
+            terms.append(term)
+        lists[key] = tuple(terms)
+    min_keywords = r.number(data, "min_keywords", path, 2)
+    if not 1 <= min_keywords < float("inf") or min_keywords != int(min_keywords):
+        r.problem((*path, "min_keywords"), "'min_keywords' must be a whole number >= 1")
+        min_keywords = 2
+    elif "min_keywords" in data and min_keywords > len(lists["keywords"]):
+        r.problem(
+            (*path, "min_keywords"),
+            f"'min_keywords' is {int(min_keywords)} but only "
+            f"{len(lists['keywords'])} keywords are listed",
+        )
+    min_score = r.number(data, "min_score", path, 0.0)
+    if not 0 <= min_score <= 1:
+        r.problem((*path, "min_score"), "'min_score' must be between 0 and 1")
+        min_score = 0.0
+    rule = MatchRule(
+        phrases=lists["phrases"],
+        keywords=lists["keywords"],
+        min_keywords=int(min_keywords),
+        exclude=lists["exclude"],
+        min_score=min_score,
+    )
+    if rule.empty and (rule.exclude or "min_score" in data or "min_keywords" in data):
+        r.problem(path, "'match' needs 'phrases' or 'keywords': without them nothing can match")
+    return rule

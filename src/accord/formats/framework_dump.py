@@ -14,6 +14,7 @@ import yaml
 
 from accord.engine.framework import (
     Framework,
+    MatchRule,
     ProgressRule,
     RatingScale,
     ReconciliationRule,
@@ -79,6 +80,18 @@ def _standard(s: Standard, default_scale: str) -> dict[str, Any]:
     _put(out, "scale", s.scale, default_scale)
     out["threshold"] = s.threshold
     _put(out, "weight", float(s.weight), 1.0)
+    if s.match != MatchRule():
+        out["match"] = _match(s.match)
+    return out
+
+
+def _match(rule: MatchRule) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _put(out, "phrases", list(rule.phrases), [])
+    _put(out, "keywords", list(rule.keywords), [])
+    _put(out, "min_keywords", int(rule.min_keywords), 2)
+    _put(out, "exclude", list(rule.exclude), [])
+    _put(out, "min_score", float(rule.min_score), 0.0)
     return out
 
 

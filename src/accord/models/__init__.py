@@ -16,7 +16,7 @@ from .evidence import Evidence
 from .feed import Embedding, Feed, FeedItem, FeedItemKey, FeedItemSource, FeedMatch
 from .framework import FrameworkApproval, FrameworkVersion, Standard
 from .plan import Party, Plan
-from .user import ApiToken, Membership, SigningKey, User, WebSession
+from .user import ApiToken, Membership, SignInFailure, SigningKey, User, WebSession
 
 __all__ = [
     "ActionItem",
@@ -41,6 +41,7 @@ __all__ = [
     "Plan",
     "ReconciliationStep",
     "ReopenVote",
+    "SignInFailure",
     "Signature",
     "SigningKey",
     "Standard",

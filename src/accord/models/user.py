@@ -94,3 +94,18 @@ class SigningKey(Timestamped, Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User] = relationship()
+
+
+class SignInFailure(Base):
+    """A failed password or signing-passphrase attempt, kept for the lock-out window.
+
+    Lives in the database, not in process memory, so every server worker sees the same count.
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # password | passphrase
+    username: Mapped[str] = mapped_column(String(150), index=True)  # lower-cased, as typed
+    client: Mapped[str] = mapped_column(String(64), index=True)  # the client address
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -26,6 +26,7 @@ from accord.services import (
     action_items,
     documents,
     evaluations,
+    evidence,
     ratings,
     reconciliation,
     signatures,
@@ -88,6 +89,7 @@ def build_report(
     imported = not any(p["submitted"] for p in state["parties"])
     queue = reconciliation.queue(session=session, actor=actor, plan_code=plan.code, code=ev.code)
     titles = _titles(fw)
+    seen = _evidence(session, actor, plan, ev)
     illustrative = bool(summary["illustrative"])
     report: dict[str, Any] = {
         "format": REPORT_FORMAT,
@@ -122,7 +124,8 @@ def build_report(
         "divergences": _divergences(queue, joint, imported),
         "action_items": _action_items(session, actor, plan, ev),
         "forecast": _forecast(session, actor, plan, ev),
-        "appendix": _appendix(fw, summary, party_codes, by_party, joint, titles),
+        "appendix": _appendix(fw, summary, party_codes, by_party, joint, titles, seen),
+        "evidence_count": sum(len(v) for v in seen.values()),
     }
     report["highlights"] = _highlights(report)
     report["statement"] = scm_statement(report)
@@ -238,6 +241,32 @@ def _forecast(session: Session, actor: Actor, plan: Plan, ev: Evaluation) -> dic
     return {"available": True, **doc}
 
 
+def _evidence(
+    session: Session, actor: Actor, plan: Plan, ev: Evaluation
+) -> dict[str, list[dict[str, Any]]]:
+    """The evidence of the evaluation the actor may see (another party's party-only evidence
+    never), by standard: only what a reader needs to find it."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc in evidence.list_evidence(
+        session=session, actor=actor, plan_code=plan.code, code=ev.code
+    ):
+        t = doc["target"]
+        rating = {"joint": "joint", "action": "action item"}.get(t["kind"], t.get("party", ""))
+        out.setdefault(t["standard"], []).append(
+            {
+                "title": doc["title"],
+                "kind": doc["kind"],
+                "rating": rating,
+                "url": doc["url"],
+                "sha256": doc["sha256"],
+                "releasability": doc["releasability"],
+                "expired": doc["expired"],
+                "label": doc["label"],
+            }
+        )
+    return out
+
+
 def _appendix(
     fw: Framework,
     summary: dict[str, Any],
@@ -245,6 +274,7 @@ def _appendix(
     by_party: dict[str, dict[str, dict[str, Any]]],
     joint: dict[str, dict[str, Any]],
     titles: dict[str, str],
+    seen: dict[str, list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
     """Every standard, grouped by condition and field, with each party's and the joint rating."""
     below = {g["code"] for g in summary["gaps"]}
@@ -278,6 +308,7 @@ def _appendix(
                         "joint": level,
                         "rationale": joint.get(s.code, {}).get("rationale", ""),
                         "status": state,
+                        "evidence": seen.get(s.code, []),
                     }
                 )
             fields.append({"code": f.code, "title": f.title, "standards": rows})

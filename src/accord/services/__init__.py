@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from accord.db import CommitAnyway
+
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
     """A timestamp as ISO 8601 UTC text, the same whether the database kept the zone or not."""
@@ -31,3 +33,8 @@ class Conflict(RuntimeError):
 
 class Invalid(ValueError):
     """Input that cannot be accepted; the message names the field or file position."""
+
+
+class Refused(Invalid, CommitAnyway):
+    """Invalid input whose attempt is still recorded (a wrong password or passphrase counts
+    toward a lock-out), so the transaction is committed before the error is reported."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from functools import cache
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +17,7 @@ from accord.models import ApiToken, Membership, Party, Plan, User, WebSession
 from accord.models.user import ROLES
 from accord.permissions import require_admin
 
-from . import Conflict, Invalid, NotFound, audit
+from . import Conflict, Invalid, NotFound, Refused, audit, throttle
 from .actors import Actor
 
 _hasher = PasswordHasher()
@@ -27,6 +29,28 @@ TOKEN_PREFIX = "acc_"
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = (resources.files("accord") / "data" / "common_passwords.txt").read_text("utf-8")
+    return frozenset(w for w in text.split("\n") if w and not w.startswith("#"))
+
+
+def check_password(password: str, username: str) -> None:
+    """Invalid unless the password meets the policy (NIST SP 800-63B: length and a list of
+    refused passwords, no composition rules)."""
+    if len(password) < 8:
+        raise Invalid("password: at least 8 characters")
+    if len(password) > 1024:
+        raise Invalid("password: at most 1024 characters")
+    lowered = password.lower()
+    if lowered == username.strip().lower():
+        raise Invalid("password: must not be the username")
+    if len(set(password)) == 1:
+        raise Invalid("password: must not be one character repeated")
+    if lowered in _common_passwords():
+        raise Invalid("password: this is one of the most common passwords; choose another")
 
 
 def create_user(
@@ -43,8 +67,7 @@ def create_user(
     username = username.strip()
     if not username or any(ch.isspace() for ch in username) or len(username) > 64:
         raise Invalid("username: 1 to 64 characters, no spaces")
-    if len(password) < 8:
-        raise Invalid("password: at least 8 characters")
+    check_password(password, username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists")
     user = User(
@@ -133,6 +156,24 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
+    return user
+
+
+def sign_in(
+    *, session: Session, username: str, password: str, client: str, policy: throttle.Policy
+) -> User:
+    """The user for these credentials.  Locked while the user or the client is locked out
+    (even with the right password); Refused, and the failure counted, when they are wrong."""
+    throttle.check(
+        session=session, scope="password", username=username, client=client, policy=policy
+    )
+    user = authenticate(session=session, username=username, password=password)
+    if user is None:
+        throttle.failed(
+            session=session, scope="password", username=username, client=client, policy=policy
+        )
+        raise Refused("Wrong username or password.")
+    throttle.succeeded(session=session, scope="password", username=username)
     return user
 
 

@@ -1,4 +1,7 @@
-"""Evidence behind ratings and action items: attach, list, download, expiry, carry forward.
+"""Evidence behind ratings and action items: attach, list, download, expiry.
+
+Removal, carrying forward and the references the signed record carries live in
+evidence_lifecycle.
 
 Who sees what: party-only evidence exists only for its owner party's members (everyone else,
 administrators and observers included, gets a 404 and no count); evidence on a party's draft
@@ -17,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import permissions
-from accord.models import ActionItem, Evaluation, Evidence, Party, Plan, Standard
+from accord.models import ActionItem, Evaluation, Evidence, Party, Plan, Signature, Standard
 from accord.models.evidence import RELEASABILITY
 
-from . import Invalid, NotFound, audit, iso_utc
+from . import Conflict, Invalid, NotFound, audit, iso_utc
 from . import evidence_store as store
 from .actors import Actor
 from .ratings import all_submitted, load
@@ -55,7 +58,7 @@ class Download:
     media_type: str  # the type to serve with (never HTML, SVG or an unknown type)
 
 
-class _Sight:
+class Sight:
     """Visibility of evidence to one actor in one plan, with the blind state cached."""
 
     def __init__(self, session: Session, actor: Actor, plan: Plan) -> None:
@@ -73,11 +76,11 @@ class _Sight:
         return True
 
 
-def _today() -> dt.date:
+def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _origins(session: Session, rows: list[Evidence]) -> dict[str, str]:
+def origins_of(session: Session, rows: list[Evidence]) -> dict[str, str]:
     """Original uid -> the code of the evaluation it was first given in."""
     uids = {r.carried_from for r in rows if r.carried_from}
     if not uids:
@@ -89,6 +92,13 @@ def _origins(session: Session, rows: list[Evidence]) -> dict[str, str]:
             .where(Evidence.uid.in_(uids))
         ).all()
     )
+
+
+def _label(ev: Evidence, origin: str | None) -> str | None:
+    if not ev.carried_from:
+        return None
+    # the original may since have been removed (from an evaluation still open)
+    return f"carried forward from {origin}" if origin else "carried forward (original removed)"
 
 
 def document(ev: Evidence, origins: dict[str, str], today: dt.date) -> dict[str, Any]:
@@ -122,7 +132,7 @@ def document(ev: Evidence, origins: dict[str, str], today: dt.date) -> dict[str,
         "target": target,
         "carried_from": ev.carried_from,
         "carried_from_evaluation": origin,
-        "label": f"carried forward from {origin}" if ev.carried_from else None,
+        "label": _label(ev, origin),
         "created_by": ev.created_by,
         "created_at": iso_utc(ev.created_at),
     }
@@ -164,6 +174,23 @@ def _check_content(content: Content, max_bytes: int) -> None:
         raise Invalid(f"kind: file, link or note, not {content.kind!r}")
 
 
+def _require_unsigned(session: Session, evaluation: Evaluation) -> None:
+    """Shared rating evidence is part of the signed record: none is added once a party signed."""
+    signed = sorted(
+        session.scalars(
+            select(Party.code)
+            .join(Signature, Signature.party_id == Party.id)
+            .where(Signature.evaluation_id == evaluation.id)
+        )
+    )
+    if signed or evaluation.status == "signed":
+        raise Conflict(
+            f"evaluation {evaluation.code} is signed by {' and '.join(signed) or 'every party'}: "
+            "shared evidence on its ratings would change the signed record; attach it "
+            "party-only, or to the next evaluation"
+        )
+
+
 def attach(
     *,
     session: Session,
@@ -185,7 +212,7 @@ def attach(
     if releasability not in RELEASABILITY:
         raise Invalid(f"releasability: shared or party-only, not {releasability!r}")
     _check_content(content, max_bytes)
-    effective = effective_on or _today()
+    effective = effective_on or today_utc()
     if expires_on is not None and expires_on < effective:
         raise Invalid("expires_on: before the effective date")
     std: Standard | None = None
@@ -216,6 +243,8 @@ def attach(
                 actor, plan, "evidence.attach", rated.code if rated else acting_for
             )
             rated = rated or session.get(Party, owner)
+    if kind != "action" and releasability == "shared":
+        _require_unsigned(session, evaluation)
     ev = Evidence(
         plan_id=plan.id,
         evaluation_id=evaluation.id,
@@ -241,7 +270,7 @@ def attach(
         ev.filename = Path((content.filename or "evidence").replace("\\", "/")).name[:255]
     session.add(ev)
     session.flush()
-    doc = document(ev, {}, _today())
+    doc = document(ev, {}, today_utc())
     audit.record(
         session,
         actor,
@@ -249,12 +278,12 @@ def attach(
         "evidence",
         ev.uid,
         party=ev.owner_party.code,
-        after=_audit_view(doc),
+        after=audit_view(doc),
     )
     return doc
 
 
-def _audit_view(doc: dict[str, Any]) -> dict[str, Any]:
+def audit_view(doc: dict[str, Any]) -> dict[str, Any]:
     # every member reads the audit trail: party-only evidence leaves only its existence there
     keys: tuple[str, ...] = ("uid", "evaluation", "kind", "releasability", "owner", "carried_from")
     if doc["releasability"] == "shared":
@@ -262,7 +291,7 @@ def _audit_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: doc[k] for k in keys}
 
 
-def _rows(
+def rows_of(
     session: Session, plan: Plan, evaluation: Evaluation, standard: str | None
 ) -> list[Evidence]:
     query = select(Evidence).where(
@@ -284,10 +313,44 @@ def list_evidence(
 ) -> list[dict[str, Any]]:
     """The evidence of an evaluation (of one standard) the actor may see."""
     plan, evaluation = load(session, actor, plan_code, code)
-    sight = _Sight(session, actor, plan)
-    rows = [r for r in _rows(session, plan, evaluation, standard) if sight.sees(r)]
-    origins, today = _origins(session, rows), _today()
-    return [document(r, origins, today) for r in rows]
+    sight = Sight(session, actor, plan)
+    rows = [r for r in rows_of(session, plan, evaluation, standard) if sight.sees(r)]
+    origins, day = origins_of(session, rows), today_utc()
+    return [document(r, origins, day) for r in rows]
+
+
+def action_item_evidence(
+    *, session: Session, actor: Actor, plan_code: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The evidence the actor may see on each action item of a plan, by action item uid."""
+    plan = permissions.plan_for_actor(session, actor, plan_code)
+    sight = Sight(session, actor, plan)
+    rows = [
+        r
+        for r in session.scalars(
+            select(Evidence)
+            .where(Evidence.plan_id == plan.id, Evidence.target == "action")
+            .order_by(Evidence.id)
+        )
+        if sight.sees(r)
+    ]
+    origins, day = origins_of(session, rows), today_utc()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        assert r.action_item is not None
+        out.setdefault(r.action_item.uid, []).append(document(r, origins, day))
+    return out
+
+
+def action_item_evaluation(*, session: Session, actor: Actor, plan_code: str, uid: str) -> str:
+    """The code of the evaluation that raised an action item (NotFound if there is none)."""
+    plan = permissions.plan_for_actor(session, actor, plan_code)
+    item = session.scalar(
+        select(ActionItem).where(ActionItem.uid == uid, ActionItem.plan_id == plan.id)
+    )
+    if item is None:
+        raise NotFound(f"no action item {uid!r}")
+    return item.evaluation.code
 
 
 def counts(*, session: Session, actor: Actor, plan_code: str, code: str) -> dict[str, int]:
@@ -304,7 +367,7 @@ def download(
     """A stored file, if the actor may see its evidence; NotFound otherwise (never Forbidden)."""
     plan = permissions.plan_for_actor(session, actor, plan_code)
     ev = session.scalar(select(Evidence).where(Evidence.uid == uid, Evidence.plan_id == plan.id))
-    if ev is None or not _Sight(session, actor, plan).sees(ev):
+    if ev is None or not Sight(session, actor, plan).sees(ev):
         raise NotFound(f"no evidence {uid!r}")
     if ev.kind != "file" or ev.sha256 is None:
         raise NotFound(f"evidence {uid!r} is a {ev.kind}, not a file")
@@ -315,118 +378,14 @@ def download(
     )
 
 
-def expired_standards(
-    *, session: Session, actor: Actor, plan_code: str, code: str, today: dt.date | None = None
-) -> list[dict[str, Any]]:
-    """Standards whose ratings rest on expired evidence (expires_on before today), by rating."""
-    plan, evaluation = load(session, actor, plan_code, code)
-    day = today or _today()
-    sight = _Sight(session, actor, plan)
-    flagged: dict[str, dict[str, Any]] = {}
-    for ev in _rows(session, plan, evaluation, None):
-        if ev.standard is None or ev.expires_on is None or ev.expires_on >= day:
-            continue
-        if not sight.sees(ev):
-            continue
-        entry = flagged.setdefault(
-            ev.standard.code,
-            {"standard": ev.standard.code, "position": ev.standard.position, "ratings": []},
-        )
-        rating = ev.rating_party.code if ev.rating_party else "joint"
-        if rating not in entry["ratings"]:
-            entry["ratings"].append(rating)
-        entry.setdefault("evidence", []).append(ev.uid)
-    return [
-        {k: v for k, v in e.items() if k != "position"}
-        for e in sorted(flagged.values(), key=lambda e: e["position"])
-    ]
-
-
-def carry_forward(
-    *, session: Session, actor: Actor, plan_code: str, source: str, target: str
-) -> dict[str, Any]:
-    """Carry rating evidence of `source` into `target` as references (administrators).
-
-    A carried entry points at the original (carried_from), shares its file and keeps its
-    effective and expiry dates, so it shows as "carried forward from <source>", never as new.
-    """
-    plan, src = load(session, actor, plan_code, source)
-    permissions.require(actor, "evaluation.manage", plan=plan)
-    _, dst = load(session, actor, plan_code, target)
-    if dst.id == src.id:
-        raise Invalid("target: carry forward into another evaluation")
-    std_ids = dict(
-        session.execute(
-            select(Standard.code, Standard.id).where(
-                Standard.framework_version_id == dst.framework_version_id
-            )
-        ).all()
-    )
-    already = {
-        (r.carried_from, r.target, r.rating_party_id, r.standard_id)
-        for r in session.scalars(select(Evidence).where(Evidence.evaluation_id == dst.id))
-    }
-    created, skipped = [], []
-    for ev in _rows(session, plan, src, None):
-        if ev.standard is None:  # action items carry themselves into the next evaluation
-            continue
-        sid = std_ids.get(ev.standard.code)
-        root = ev.carried_from or ev.uid
-        if sid is None:
-            skipped.append(ev.uid)
-            continue
-        if (root, ev.target, ev.rating_party_id, sid) in already:
-            continue
-        copy = Evidence(
-            plan_id=plan.id,
-            evaluation_id=dst.id,
-            kind=ev.kind,
-            title=ev.title,
-            url=ev.url,
-            note=ev.note,
-            sha256=ev.sha256,
-            size=ev.size,
-            media_type=ev.media_type,
-            filename=ev.filename,
-            effective_on=ev.effective_on,
-            expires_on=ev.expires_on,
-            releasability=ev.releasability,
-            owner_party_id=ev.owner_party_id,
-            target=ev.target,
-            standard_id=sid,
-            rating_party_id=ev.rating_party_id,
-            carried_from=root,
-            created_by=actor.username,
-        )
-        session.add(copy)
-        already.add((root, ev.target, ev.rating_party_id, sid))
-        created.append(copy)
-    session.flush()
-    result = {
-        "from": src.code,
-        "to": dst.code,
-        "carried": len(created),
-        "skipped": len(skipped),  # their standard is not in the target's framework
-    }
-    audit.record(
-        session,
-        actor,
-        "evidence.carry_forward",
-        "evaluation",
-        f"{plan.code}/{dst.code}",
-        after={**result, "evidence": [c.uid for c in created]},
-    )
-    return result
-
-
 __all__ = [
     "Content",
     "Download",
     "Target",
+    "action_item_evaluation",
+    "action_item_evidence",
     "attach",
-    "carry_forward",
     "counts",
     "download",
-    "expired_standards",
     "list_evidence",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -114,3 +115,15 @@ def read(data_dir: Path, sha256: str) -> bytes:
         return path_for(data_dir, sha256).read_bytes()
     except FileNotFoundError:
         raise NotFound(f"the stored file {sha256} is missing from the evidence store") from None
+
+
+def delete(data_dir: Path, sha256: str) -> bool:
+    """Delete a stored file (the caller knows nothing refers to it); whether one was there."""
+    target = path_for(data_dir, sha256)
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return False
+    with contextlib.suppress(OSError):  # the two-letter folder, once empty
+        target.parent.rmdir()
+    return True

@@ -1,6 +1,14 @@
-"""OSCAL assessment results of a concluded evaluation (the document: formats.oscal_results)."""
+"""OSCAL assessment results of a concluded evaluation (the document: formats.oscal_results).
+
+The evidence behind the ratings goes in as back-matter resources linked from the rating
+observations ("relevant-evidence"): shared evidence only, as in the signed record, since the
+file is the same for every reader; party-only evidence never leaves its party.
+"""
 
 from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +21,7 @@ from accord.models import JointRating, Party, PartyRating, Plan, Signature, Stan
 from . import Conflict
 from .actors import Actor
 from .evaluations import get_evaluation
+from .evidence_lifecycle import record_references
 from .frameworks import framework_of
 
 
@@ -85,4 +94,52 @@ def assessment_results(*, session: Session, actor: Actor, plan: Plan, code: str)
         ratings=tuple(ratings),
         signatures=tuple(sigs),
     )
-    return oscal_results.dumps(oscal_results.build(data))
+    doc = oscal_results.build(data)
+    _add_evidence(doc, record_references(session, ev))
+    return oscal_results.dumps(doc)
+
+
+def _add_evidence(doc: dict[str, Any], refs: list[dict[str, Any]]) -> None:
+    """Each shared piece of evidence as a resource, referenced by the observations it backs."""
+    if not refs:
+        return
+    ar = doc["assessment-results"]
+    (result,) = ar["results"]
+    by_rating: dict[tuple[str, str], dict[str, Any]] = {}
+    for obs in result.get("observations", []):
+        props = {p["name"]: p["value"] for p in obs["props"]}
+        who = "joint" if props["rating-kind"] == "joint" else obs["title"].split("'s rating")[0]
+        by_rating[(props["standard"], who)] = obs
+    resources = ar["back-matter"]["resources"]
+    for ref in refs:
+        rid = str(uuid.uuid5(uuid.UUID(ar["uuid"]), f"evidence/{ref['uid']}"))
+        tags = [
+            {"name": "evidence-kind", "ns": oscal_results.NS, "value": ref["kind"]},
+            {"name": "releasability", "ns": oscal_results.NS, "value": ref["releasability"]},
+            {"name": "effective-on", "ns": oscal_results.NS, "value": ref["effective_on"]},
+        ]
+        if ref["expires_on"]:
+            tags.append({"name": "expires-on", "ns": oscal_results.NS, "value": ref["expires_on"]})
+        resource: dict[str, Any] = {
+            "uuid": rid,
+            "title": ref["title"] or ref["kind"],
+            "description": ref["note"]
+            or f"Evidence ({ref['kind']}) behind the {ref['rating']} rating of {ref['standard']}.",
+            "props": tags,
+        }
+        if ref["url"]:
+            resource["rlinks"] = [{"href": ref["url"]}]
+        elif ref["sha256"]:
+            resource["rlinks"] = [
+                {
+                    "href": f"evidence/{ref['sha256']}",
+                    "media-type": ref["media_type"] or "application/octet-stream",
+                    "hashes": [{"algorithm": "SHA-256", "value": ref["sha256"]}],
+                }
+            ]
+        resources.append(resource)
+        obs = by_rating.get((ref["standard"], ref["rating"]))
+        if obs is not None:
+            obs.setdefault("relevant-evidence", []).append(
+                {"href": f"#{rid}", "description": resource["title"]}
+            )

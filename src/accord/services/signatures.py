@@ -43,10 +43,11 @@ from accord.models import (
     User,
 )
 
-from . import Conflict, Invalid, NotFound, audit, documents
+from . import Conflict, Invalid, NotFound, Refused, audit, documents, throttle
 from .actors import Actor, actor_for
 from .audit import canonical
 from .evaluations import get_evaluation, summarize_evaluation
+from .evidence_lifecycle import record_references
 
 # --- keys -------------------------------------------------------------------------------
 
@@ -213,6 +214,9 @@ def evaluation_document(*, session: Session, plan: Plan, evaluation: Evaluation)
         },
         "illustrative": bool(summary["illustrative"]),
     }
+    evidence = record_references(session, evaluation)
+    if evidence:  # only then: documents without evidence read as they always did
+        doc["evidence"] = evidence
     return canonical(doc)
 
 
@@ -250,8 +254,13 @@ def sign_evaluation(
     code: str,
     passphrase: str,
     party_code: str | None = None,
+    client: str = "",
+    policy: throttle.Policy | None = None,
 ) -> Signature:
-    """Sign a concluded evaluation for the actor's party; the last party's signature seals it."""
+    """Sign a concluded evaluation for the actor's party; the last party's signature seals it.
+
+    Wrong passphrases count toward a lock-out (`policy`, default 5 in 15 minutes) like wrong
+    passwords, so a stolen session cannot guess a signer's passphrase at leisure."""
     party_id = permissions.acting_party(actor, plan, "evaluation.sign", party_code)
     party = next(p for p in plan.parties if p.id == party_id)
     ev = get_evaluation(session=session, plan=plan, code=code)
@@ -267,7 +276,15 @@ def sign_evaluation(
             f"{actor.username} has no signing key: create one with `accord key create` "
             "or POST /api/v1/me/signing-key"
         )
-    private = _unlock(key, passphrase)
+    policy = policy or throttle.Policy()
+    who = {"username": actor.username, "client": client or f"user:{actor.username}"}
+    throttle.check(session=session, scope="passphrase", policy=policy, **who)
+    try:
+        private = _unlock(key, passphrase)
+    except Invalid as exc:
+        throttle.failed(session=session, scope="passphrase", policy=policy, **who)
+        raise Refused(str(exc)) from None
+    throttle.succeeded(session=session, scope="passphrase", username=actor.username)
     text = evaluation_document(session=session, plan=plan, evaluation=ev)
     if existing and existing[0][0].document != text:
         raise Conflict(

@@ -20,18 +20,22 @@ from accord import __version__
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
 from accord.permissions import Forbidden
-from accord.services import Conflict, Invalid, NotFound
+from accord.services import Conflict, Invalid, NotFound, throttle
 
 from .api import evaluations as api_evaluations
 from .api import evidence as api_evidence
+from .api import feeds as api_feeds
 from .api import forecasts as api_forecasts
 from .api import frameworks as api_frameworks
+from .api import inbox as api_inbox
 from .api import plans as api_plans
 from .api import reports as api_reports
 from .api import sheets as api_sheets
 from .api import signatures as api_signatures
 from .auth import BadCsrf, NotSignedIn
 from .pages import dashboard, rounds
+from .pages import evidence as evidence_pages
+from .pages import inbox as inbox_pages
 from .pages import report as report_page
 from .pages import session as session_pages
 from .pages import sheets as sheet_pages
@@ -83,14 +87,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_frameworks.router)
     app.include_router(api_evaluations.router)
     app.include_router(api_evidence.router)
+    app.include_router(api_feeds.router)
+    app.include_router(api_inbox.router)
     app.include_router(api_forecasts.router)
     app.include_router(api_reports.router)
     app.include_router(api_sheets.router)
     app.include_router(dashboard.router)
     app.include_router(rounds.router)
+    app.include_router(inbox_pages.router)
     app.include_router(report_page.router)
     app.include_router(session_pages.router)
     app.include_router(sheet_pages.router)
+    app.include_router(evidence_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -147,6 +155,12 @@ def create_app(settings: Settings) -> FastAPI:
         if request.url.path.startswith("/api/") and exc.current is not None:
             return JSONResponse({"detail": str(exc), "current": exc.current}, status_code=409)
         return error(request, 409, str(exc))
+
+    @app.exception_handler(throttle.Locked)
+    async def locked(request: Request, exc: throttle.Locked) -> Response:
+        response = error(request, 429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(Invalid)
     async def invalid(request: Request, exc: Invalid) -> Response:

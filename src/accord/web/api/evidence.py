@@ -1,4 +1,5 @@
-"""JSON routes for evidence: attach (a multipart file, or a JSON link or note), list, download."""
+"""JSON routes for evidence: attach (a multipart file, or a JSON link or note), list, download,
+remove, and carry forward into the next evaluation."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from accord.services import Invalid
 from accord.services import evidence as evidence_service
+from accord.services import evidence_lifecycle as lifecycle
 from accord.services.actors import Actor
 
 from ..auth import get_actor
@@ -180,9 +183,7 @@ def list_(
     items = evidence_service.list_evidence(
         session=session, actor=actor, plan_code=plan, code=code, standard=standard
     )
-    flagged = evidence_service.expired_standards(
-        session=session, actor=actor, plan_code=plan, code=code
-    )
+    flagged = lifecycle.expired_standards(session=session, actor=actor, plan_code=plan, code=code)
     return {
         "count": len(items),
         "evidence": items,
@@ -218,4 +219,44 @@ def download(
             "Content-Security-Policy": "sandbox",
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+@router.delete("/evidence/{evidence}", responses=ERRORS)
+def remove(
+    plan: str,
+    evidence: str,
+    request: Request,
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> Obj:
+    """Remove evidence (its owner party's evaluators and signers); 409 once the evaluation is
+    concluded or signed.  The stored file is deleted with the last evidence that uses it."""
+    return lifecycle.remove(
+        session=session,
+        actor=actor,
+        plan_code=plan,
+        uid=evidence,
+        data_dir=request.app.state.settings.data_dir,
+    )
+
+
+class CarryForwardIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    source: str = Field(alias="from", description="Code of the evaluation to carry from.")
+
+
+@router.post("/evaluations/{code}/evidence/carry-forward", responses=ERRORS)
+def carry_forward(
+    plan: str,
+    code: str,
+    body: CarryForwardIn,
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> Obj:
+    """Carry the rating evidence of an earlier evaluation into this one as references
+    ("carried forward from <evaluation>"); administrators."""
+    return lifecycle.carry_forward(
+        session=session, actor=actor, plan_code=plan, source=body.source, target=code
     )

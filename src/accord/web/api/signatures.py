@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from accord.services import signatures
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import SESSION
+from ..deps import SESSION, attempts
 from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["signatures"])
@@ -91,6 +91,7 @@ def sign(
     plan: str,
     code: str,
     body: SignRequest,
+    request: Request,
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
@@ -103,6 +104,7 @@ def sign(
         code=code,
         passphrase=body.passphrase,
         party_code=body.party,
+        **attempts(request),
     )
     return signatures.signatures_of(session=session, actor=actor, plan=the_plan, code=code)
 

@@ -13,31 +13,35 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.models.evaluation import ACTION_STATUSES
-from accord.services import Conflict, Invalid, action_items
+from accord.services import Conflict, Invalid, action_items, evidence_lifecycle
+from accord.services import evidence as evidence_service
 from accord.services.actors import Actor
 from accord.services.frameworks import current_version, framework_of
 
 from ..auth import get_actor
 from ..deps import SESSION
-from .round_common import back, form_fields, render
+from .round_common import back, form_fields, parties_for, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/plans/{plan}/action-items", name="action_items")
-def action_items_page(
+def action_itemsrender_items(
     request: Request,
     plan: str,
     status: str | None = Query(None, description="open, in_progress, done or dropped"),
     updated: str | None = Query(None),
+    evidence: str | None = Query(None),
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """The plan's action items (optionally of one status)."""
-    return _page(request, session, actor, plan, status=status, updated=updated)
+    return render_items(
+        request, session, actor, plan, status=status, updated=updated, evidence=evidence
+    )
 
 
-def _page(
+def render_items(
     request: Request,
     session: Session,
     actor: Actor,
@@ -45,6 +49,7 @@ def _page(
     *,
     status: str | None = None,
     updated: str | None = None,
+    evidence: str | None = None,
     problem: str | None = None,
     current: dict[str, Any] | None = None,
     mine: dict[str, str] | None = None,
@@ -67,6 +72,10 @@ def _page(
             actor, "action.edit", plan=the_plan, party_id=party_ids.get(item["owner"])
         )
     done = next((i for i in items if i["uid"] == updated), None)
+    message = f"Action item for {done['standard']} updated." if done else None
+    if done and evidence in ("added", "removed"):
+        message = f"Evidence {evidence} (action item for {done['standard']})."
+    shown = evidence_service.action_item_evidence(session=session, actor=actor, plan_code=plan_code)
     return render(
         request,
         "rounds/action_items.html",
@@ -75,7 +84,12 @@ def _page(
             "items": items,
             "statuses": ACTION_STATUSES,
             "status": status,
-            "message": f"Action item for {done['standard']} updated." if done else None,
+            "message": message,
+            "evidence": shown,
+            "removable": evidence_lifecycle.removable(
+                session=session, actor=actor, plan_code=plan_code
+            ),
+            "attachers": parties_for(actor, the_plan, "evidence.attach"),
             "problem": problem,
             "current": current,
             "mine": mine,
@@ -111,7 +125,7 @@ def update(
     except Conflict as exc:
         if not isinstance(exc.current, dict):
             raise
-        return _page(
+        return render_items(
             request,
             session,
             actor,

@@ -17,13 +17,19 @@ from sqlalchemy.orm import Session
 
 from accord.engine.framework import NOT_APPLICABLE, Framework
 from accord.models import Evaluation, Plan
-from accord.services import Conflict, Invalid, action_items, evaluations, ratings
+from accord.services import (
+    Conflict,
+    Invalid,
+    action_items,
+    evaluations,
+    ratings,
+)
 from accord.services.actors import Actor
 from accord.services.frameworks import framework_of
 
 from ..auth import get_actor
 from ..deps import SESSION
-from . import actions, reconcile, signoff, submissions
+from . import actions, evidence_view, reconcile, signoff, submissions
 from .round_common import (
     AFTER_RATING,
     EVALUATION,
@@ -50,15 +56,22 @@ def workspace(
     std: str | None = Query(None),
     submitted: str | None = Query(None),
     reopen: str | None = Query(None),
+    evidence: str | None = Query(None),
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
     """A party's evaluation workspace: status, standards by condition and field, rating forms."""
-    flash = {"saved": saved, "std": std, "submitted": submitted, "reopen": reopen}
-    return _workspace(request, session, actor, plan, code, party=party, flash=flash)
+    flash = {
+        "saved": saved,
+        "std": std,
+        "submitted": submitted,
+        "reopen": reopen,
+        "evidence": evidence,
+    }
+    return render_workspace(request, session, actor, plan, code, party=party, flash=flash)
 
 
-def _workspace(
+def render_workspace(
     request: Request,
     session: Session,
     actor: Actor,
@@ -71,8 +84,10 @@ def _workspace(
     problem: str | None = None,
     entered: dict[str, dict[str, Any]] | None = None,
     stale: list[dict[str, Any]] | None = None,
+    evidence_form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The workspace page; `note`, `problem` and the forms' entries after a failed write."""
     plan, ev = ratings.load(session, actor, plan_code, code)
     status = ratings.status(session=session, actor=actor, plan_code=plan_code, code=code)
     fw = framework_of(ev.framework_version)
@@ -150,6 +165,8 @@ def _workspace(
             "problem": problem,
             "stale": stale or [],
             "all_submitted": ev.status in AFTER_RATING,
+            **evidence_view.workspace_evidence(session, actor, plan, ev),
+            "evidence_form": evidence_form or {},
             "voter": pick_party(parties_for(actor, plan, "submission.reopen"), None)
             if ev.status in ("open", "reconciliation")
             else None,
@@ -161,6 +178,10 @@ def _workspace(
 def _message(flash: dict[str, Any], fw: Framework, status: dict[str, Any]) -> str | None:
     """The confirmation after a redirect, built only from values the page itself knows."""
     submitted = {p["party"]: p["submitted"] for p in status["parties"]}
+    if flash.get("evidence") in ("added", "removed"):
+        std = flash.get("std")
+        where = f" ({std})" if std in fw.standards_by_code else ""
+        return f"Evidence {flash['evidence']}{where}."
     if flash.get("submitted") in submitted:
         return f"{flash['submitted']} has submitted its ratings: they are final now."
     target = flash.get("reopen")
@@ -295,7 +316,7 @@ def save(
                 "use “Save all changes” to keep them."
             )
             kept = {c: entered[c] for c in pending}
-            return _workspace(
+            return render_workspace(
                 request, session, actor, plan, code, party=party_code, note=note, entered=kept
             )
     anchor = f"&std={only}#std-{only}" if only else ""
@@ -347,7 +368,7 @@ def _stale(
         + " changed since you loaded this page (another tab or another member of your party)."
         " The form now shows what is stored; your entry is listed here."
     )
-    return _workspace(
+    return render_workspace(
         request,
         session,
         actor,

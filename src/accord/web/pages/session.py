@@ -9,11 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from accord.services import accounts
+from accord.services import Refused, accounts, throttle
 from accord.services.examples import DEMO_PEOPLE, demo_password
 
 from ..auth import SESSION_COOKIE
-from ..deps import SESSION
+from ..deps import SESSION, attempts
 from ..templating import templates_of
 
 router = APIRouter(include_in_schema=False)
@@ -90,15 +90,23 @@ def sign_in(
             next_url=_safe_next(next),
             username=username,
         )
-    user = accounts.authenticate(session=session, username=username, password=password)
-    if user is None:
-        return _form(
-            request,
-            error="Wrong username or password.",
-            status=401,
-            next_url=_safe_next(next),
-            username=username,
+    try:
+        user = accounts.sign_in(
+            session=session, username=username, password=password, **attempts(request)
         )
+    except throttle.Locked as exc:
+        locked = _form(
+            request, error=f"{exc}.", status=429, next_url=_safe_next(next), username=username
+        )
+        locked.headers["Retry-After"] = str(exc.retry_after)
+        return locked
+    except Refused as exc:  # the failure is counted: returning normally commits it
+        return _form(
+            request, error=str(exc), status=401, next_url=_safe_next(next), username=username
+        )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # rotation: a sign-in never carries on a session that existed before it
+        accounts.end_session(session=session, token=previous)
     token, _ = accounts.start_session(session=session, user=user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

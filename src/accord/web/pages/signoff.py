@@ -15,7 +15,7 @@ from accord.services import Invalid, documents, evaluations, ratings, signatures
 from accord.services.actors import Actor
 
 from ..auth import get_actor
-from ..deps import SESSION
+from ..deps import SESSION, attempts
 from .round_common import (
     EVALUATION,
     back,
@@ -121,6 +121,7 @@ def sign(
             code=code,
             passphrase=form.get("passphrase", ""),
             party_code=party,
+            **attempts(request),
         )
     except Invalid as exc:
         # a mistyped passphrase: show the page again with the message beside the field

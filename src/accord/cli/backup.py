@@ -1,0 +1,81 @@
+"""Backup and restore of a workspace: the database and the evidence files in one archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from accord import backup as backups
+from accord.db import make_engine, make_sessionmaker, transaction
+from accord.services import audit
+
+from .base import app
+from .common import DATA_DIR, fail, out, settings_for, shown
+
+
+@app.command("backup")
+def backup(
+    file: Path = typer.Argument(..., help="The archive to write, e.g. accord-2026-11-27.tar.gz."),
+    logical: bool = typer.Option(
+        False,
+        "--logical",
+        help="Write a logical export (restores into SQLite or PostgreSQL) instead of the "
+        "database's own format.",
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Back up the database and the evidence files into one verifiable archive."""
+    settings = settings_for(data_dir)
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
+    try:
+        report = backups.create(engine, settings.data_dir, file, logical=logical)
+    except backups.BackupError as exc:
+        raise fail(str(exc)) from None
+    except OperationalError as exc:
+        raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    rows = f", {report.rows} rows" if report.rows is not None else ""
+    out.print(
+        f"backup written: {report.path} ({report.method}, migration {report.revision}{rows}, "
+        f"{report.files} evidence files)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("restore")
+def restore(
+    file: Path = typer.Argument(..., help="An archive written by `accord backup`."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Drop what the database holds before restoring into it."
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Restore a backup (stop the server first), then verify the audit trail."""
+    settings = settings_for(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
+    try:
+        report = backups.restore(engine, settings.data_dir, file, replace=replace)
+        with transaction(make_sessionmaker(engine)) as session:
+            check = audit.verify(session)
+    except backups.BackupError as exc:
+        raise fail(str(exc)) from None
+    except OperationalError as exc:
+        raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    out.print(
+        f"restored {report.path} ({report.method}, migration {report.revision}, "
+        f"{report.files} evidence files) into {shown(url)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not check.ok:
+        raise fail(f"audit trail BROKEN at record {check.broken_at}: {check.reason}")
+    out.print(f"audit trail intact: {check.records} records", highlight=False)

@@ -1,0 +1,193 @@
+"""Feed commands: subscribe to RSS/Atom feeds (or local files), list, pause, remove, poll."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accord.feeds import limits_of
+from accord.services import feeds as feed_service
+from accord.services import plans
+from accord.services.actors import SYSTEM
+
+from .base import app
+from .common import DATA_DIR, TOKEN, out, settings_for, token_actor, workspace_session
+
+feeds_app = typer.Typer(help="Open-source feeds (RSS, Atom, local files).", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+UID = typer.Argument(..., help="The feed's uid (from `accord feeds list`).")
+
+
+@feeds_app.command("add")
+def feeds_add(
+    location: str = typer.Argument(
+        ..., help="An http(s) address, or a local feed file or directory of feed files."
+    ),
+    title: str = typer.Option("", "--title", help="Title (default: the feed's own title)."),
+    interval: int | None = typer.Option(
+        None, "--interval", help="Minutes between polls (default ACCORD_FEED_INTERVAL_MINUTES)."
+    ),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Subscribe the plan to a feed; nothing is fetched until `accord feeds poll`."""
+    settings = settings_for(data_dir)
+    with workspace_session(settings) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        doc = feed_service.subscribe(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            location=location,
+            title=title,
+            interval_minutes=interval or settings.feed_interval_minutes,
+            any_path=True,  # the operator's own machine: any local path
+        )
+    out.print(
+        f"subscribed {doc['uid']} to {doc['location']} every {doc['interval_minutes']} min",
+        highlight=False,
+    )
+
+
+@feeds_app.command("list")
+def feeds_list(
+    plan: str | None = PLAN, token: str | None = TOKEN, data_dir: Path | None = DATA_DIR
+) -> None:
+    """The plan's feeds: state, last poll, next poll, items."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        items = feed_service.list_feeds(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+        )
+    if not items:
+        out.print("no feeds: subscribe with `accord feeds add LOCATION`")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("feed", "state", "last poll", "next poll", "items"):
+        table.add_column(col, overflow="fold")
+    for f in items:
+        state = ("active" if f["active"] else "paused") + f", every {f['interval_minutes']} min"
+        if f["failures"]:
+            state += f", {f['failures']} failure(s)"
+        status = f["last_status"] or "never polled"
+        if f["last_error"]:
+            status += f": {f['last_error']}"
+        table.add_row(
+            f"{f['title']}\n{f['location']}\n{f['uid']}",
+            state,
+            status,
+            (f["next_poll_at"] or "")[:16].replace("T", " ") if f["active"] else "",
+            str(f["items"]),
+        )
+    out.print(table)
+
+
+def _set_active(
+    uid: str, active: bool, plan: str | None, token: str | None, data_dir: Path | None
+) -> None:
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        doc = feed_service.update_feed(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            uid=uid,
+            active=active,
+        )
+    out.print(f"{'resumed' if active else 'paused'} {doc['uid']} ({doc['title']})", highlight=False)
+
+
+@feeds_app.command("pause")
+def feeds_pause(
+    uid: str = UID,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Stop polling a feed; its items stay."""
+    _set_active(uid, False, plan, token, data_dir)
+
+
+@feeds_app.command("resume")
+def feeds_resume(
+    uid: str = UID,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Poll a paused feed again (it is due at once)."""
+    _set_active(uid, True, plan, token, data_dir)
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    uid: str = UID,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Unsubscribe; the items only this feed brought are removed with it."""
+    with workspace_session(settings_for(data_dir)) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        result = feed_service.remove_feed(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            uid=uid,
+        )
+    out.print(f"removed {uid} and {result['items_removed']} item(s)", highlight=False)
+
+
+@feeds_app.command("poll")
+def feeds_poll(
+    all_now: bool = typer.Option(
+        False, "--all-now", help="Poll every active feed now, due or not."
+    ),
+    plan: str | None = typer.Option(None, "--plan", help="Only this plan (default: every plan)."),
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Fetch the feeds that are due and store their new items (unreviewed)."""
+    settings = settings_for(data_dir)
+    with workspace_session(settings) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        reports = feed_service.poll_due(
+            session=session,
+            actor=actor,
+            limits=limits_of(settings),
+            plan_code=plan,
+            all_now=all_now,
+        )
+    if not reports:
+        out.print("no feed is due")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("feed", "status", "new", "duplicates", "matched", "skipped", "notes"):
+        table.add_column(col)
+    for r in reports:
+        notes = [r.error] if r.error else []
+        notes += r.skipped + r.warnings
+        table.add_row(
+            r.title,
+            r.status,
+            str(r.new),
+            str(r.duplicates),
+            str(r.matched),
+            str(len(r.skipped)),
+            "\n".join(n for n in notes if n),
+        )
+    out.print(table)
+    failed = sum(r.status == "error" for r in reports)
+    out.print(
+        f"{len(reports)} feed(s) polled, {sum(r.new for r in reports)} new item(s)"
+        + (f", {failed} failed" if failed else ""),
+        highlight=False,
+    )

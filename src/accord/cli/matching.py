@@ -1,0 +1,56 @@
+"""`accord feeds match`: match a plan's feed items to its standards again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from accord.services import feed_matching, plans
+from accord.services.actors import SYSTEM
+
+from .common import DATA_DIR, TOKEN, err, out, settings_for, token_actor, workspace_session
+from .feeds import feeds_app
+
+
+@feeds_app.command("match")
+def feeds_match(
+    semantic: bool | None = typer.Option(
+        None,
+        "--semantic/--no-semantic",
+        help="Also match by meaning with the offline MiniLM model (default ACCORD_FEEDS_SEMANTIC).",
+    ),
+    threshold: float | None = typer.Option(
+        None,
+        "--threshold",
+        help="Cosine similarity for a semantic match (default ACCORD_FEEDS_SEMANTIC_THRESHOLD).",
+    ),
+    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Match every item of the plan to the standards of its current framework version again."""
+    settings = settings_for(data_dir)
+    use_semantic = settings.feeds_semantic if semantic is None else semantic
+    cut = settings.feeds_semantic_threshold if threshold is None else threshold
+    with workspace_session(settings) as session:
+        actor = token_actor(session, token) if token else SYSTEM
+        outcome = feed_matching.rematch(
+            session=session,
+            actor=actor,
+            plan_code=plans.default_plan(session=session, code=plan).code,
+            semantic=use_semantic,
+            threshold=cut,
+        )
+    if outcome.note:
+        err.print(f"[yellow]warning:[/] {outcome.note}; matched by keywords only", highlight=False)
+    if outcome.framework_version is None:
+        out.print("the plan has no framework version: nothing to match against", highlight=False)
+        return
+    line = (
+        f"matched {outcome.items} items against framework version "
+        f"{outcome.framework_version}: {outcome.keyword} keyword matches"
+    )
+    if use_semantic and not outcome.note:
+        line += f", {outcome.semantic} semantic matches (similarity >= {cut:g})"
+    out.print(line, highlight=False)
