@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(PY) bench/sheet_bench.py
 	$(PY) bench/semantic_bench.py
 	$(PY) bench/feeds_bench.py
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

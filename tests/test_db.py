@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accord import schema
@@ -30,7 +31,7 @@ def test_sqlite_pragmas(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 20000
 
 
 def test_refuses_a_database_newer_than_the_code(engine: Engine) -> None:
@@ -60,3 +61,18 @@ def test_foreign_keys_and_unique_codes_are_enforced(factory: sessionmaker[Sessio
         s.add(Party(plan_id=999_999, code="X", name="nobody"))
         with pytest.raises(IntegrityError):
             s.commit()
+
+
+def test_a_busy_database_answers_503_and_saves_nothing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock not granted in time is a 503 with Retry-After, not a 500 with a traceback."""
+    from accord.services import documents
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(documents, "summary_document", locked)
+    r = client.get("/api/v1/plans/opcon-cotp/summary")
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+    assert "busy" in r.json()["detail"] and "Traceback" not in r.text

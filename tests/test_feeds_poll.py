@@ -334,3 +334,57 @@ def test_serve_without_poll_feeds_polls_nothing(
     r = CliRunner().invoke(cli_app, ["serve"], env=env)
     assert r.exit_code == 0, r.output
     assert "accord-feed-poller" not in seen["t"] and "polling" not in r.output
+
+
+def test_a_claimed_feed_is_not_due_for_another_poller_until_the_lease_ends(
+    opcon: Plan, factory: sessionmaker[Session], server: FeedServer
+) -> None:
+    for i in range(3):
+        _subscribe(factory, server.url(f"/claim{i}.rss"))
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    with transaction(factory) as s:
+        first = fs.claim_due(session=s, actor=SYSTEM, now=now)
+    with transaction(factory) as s:
+        second = fs.claim_due(session=s, actor=SYSTEM, now=now)
+    assert len(first) == 3 and second == []
+    assert server.requests == []  # claiming fetches nothing
+    # a poller that died holding the claim: the feeds are due again once the lease is over
+    with transaction(factory) as s:
+        again = fs.claim_due(session=s, actor=SYSTEM, now=now + fs.CLAIM_LEASE)
+    assert again == first
+
+
+def test_two_pollers_on_one_database_never_poll_a_feed_twice(
+    opcon: Plan, factory: sessionmaker[Session], server: FeedServer, settings: Settings
+) -> None:
+    from accord.services import audit
+
+    paths = [f"/both{i}.rss" for i in range(8)]
+    for path in paths:
+        _subscribe(factory, server.url(path, Route(delay=0.2)))
+    pollers = [Poller(settings), Poller(settings)]
+    start = threading.Barrier(len(pollers))
+    polled: list[int] = []
+    errors: list[BaseException] = []
+
+    def rounds(poller: Poller) -> None:
+        try:
+            start.wait(timeout=10)
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline:
+                polled.append(poller.run_once())
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rounds, args=(p,)) for p in pollers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert sum(polled) == len(paths)
+    assert [len(server.hits(p)) for p in paths] == [1] * len(paths)
+    with factory() as s:
+        assert audit.verify(s).ok
+        feeds = s.scalars(select(Feed)).all()
+        assert all(f.failures == 0 and f.last_polled_at is not None for f in feeds)

@@ -70,7 +70,6 @@ PUBLIC = {
     "/sign-out": "ends a session; harmless without one",
     "/api/v1/openapi.json": "the API description",
     "/api/docs": "the API documentation page",
-    "/docs/oauth2-redirect": "the OAuth2 redirect of the API documentation page",
 }
 # Routes that may serve the signed-out through `get_actor_optional`, each with its reason.
 OPTIONAL_ACTOR: dict[str, str] = {}

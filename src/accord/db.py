@@ -15,9 +15,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA foreign_keys=ON")  # SQLite ignores FOREIGN KEY without this
-    cursor.execute("PRAGMA busy_timeout=5000")  # wait for a lock rather than fail at once
+    # wait for the write lock rather than fail: under load writers queue behind each other
+    cursor.execute("PRAGMA busy_timeout=20000")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster than FULL
     cursor.close()
+
+
+WRITE = {"sqlite_begin": "IMMEDIATE"}
+"""Execution options for a transaction that will write: on SQLite it takes the write lock at
+BEGIN, waiting up to the busy timeout.  A deferred transaction that reads and then writes fails
+at once with "database is locked" if another writer committed in between, whatever the busy
+timeout; taking the lock first makes concurrent writers queue instead.  Ignored elsewhere."""
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # otherwise the driver begins lazily, before the first write (reads see fresh data)
+    if conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -30,6 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -43,9 +43,8 @@ def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
     cfg = alembic_config()
     sqlite = engine.url.get_backend_name() == "sqlite"
     with engine.connect() as conn:
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or ignored
-            conn.commit()
+        if sqlite:  # on the driver's connection: outside any transaction, or it is ignored
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
@@ -58,8 +57,7 @@ def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
                         )
         finally:
             if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

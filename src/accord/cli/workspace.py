@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -84,13 +87,43 @@ def serve(
         "--poll-feeds",
         help="Also poll the subscribed feeds in the background (default off).",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Worker processes serving requests (default 1); they share only the database.",
+    ),
 ) -> None:
     """Serve the web application and the API."""
     settings = settings_for(data_dir, host=host, port=port, demo=demo or None)
-    _serve(settings, poll_feeds=poll_feeds)
+    _serve(settings, poll_feeds=poll_feeds, workers=workers)
 
 
-def _serve(settings: Settings, *, poll_feeds: bool = False) -> None:
+@contextmanager
+def _exported(settings: Settings) -> Iterator[None]:
+    """The resolved settings as ACCORD_* environment variables, for worker processes (which
+    build theirs with `Settings()`); the environment is restored afterwards."""
+    values = settings.model_dump()
+    values["data_dir"] = settings.data_dir.resolve()
+    values["database_url"] = settings.resolved_database_url()
+    keys = {f"ACCORD_{name.upper()}": value for name, value in values.items()}
+    saved = {key: os.environ.get(key) for key in keys}
+    try:
+        for key, value in keys.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = str(value)
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _serve(settings: Settings, *, poll_feeds: bool = False, workers: int = 1) -> None:
     import uvicorn
 
     from accord.feeds.poller import Poller
@@ -99,17 +132,33 @@ def _serve(settings: Settings, *, poll_feeds: bool = False) -> None:
     with workspace_session(settings):
         pass
     out.print(
-        f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/] (Ctrl+C to stop)",
+        f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/]"
+        + (f" with {workers} worker processes" if workers > 1 else "")
+        + " (Ctrl+C to stop)",
         highlight=False,
+        soft_wrap=True,
     )
     poller = Poller(settings) if poll_feeds else None
     if poller is not None:
         out.print(f"polling due feeds every {poller.every:g} s", highlight=False)
         poller.start()
     try:
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port, log_level="warning"
-        )
+        if workers == 1:
+            uvicorn.run(
+                create_app(settings), host=settings.host, port=settings.port, log_level="warning"
+            )
+        else:
+            # several processes need an import string and a factory; each worker builds its
+            # app from the environment, and the feed poller stays in this one process
+            with _exported(settings):
+                uvicorn.run(
+                    "accord.web.app:app_from_environment",
+                    factory=True,
+                    workers=workers,
+                    host=settings.host,
+                    port=settings.port,
+                    log_level="warning",
+                )
     finally:
         if poller is not None:
             poller.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +77,35 @@ def _label(entry: Entry, index: int) -> str:
     return f"item {index + 1} ({name[:80]!r})"
 
 
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _no_character(ref: re.Match[bytes]) -> bytes:
+    digits = ref[1]
+    hexadecimal = digits[:1] in b"xX"
+    digits = (digits[1:] if hexadecimal else digits).lstrip(b"0") or b"0"
+    n = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else -1
+    return ref[0] if 0 <= n <= 0x10FFFF and not 0xD800 <= n <= 0xDFFF else b"&#xFFFD;"
+
+
+def _read(data: bytes) -> Any:
+    return feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+
+
 def _feedparser(data: bytes, source: str, out: Parsed) -> list[Entry]:
-    doc = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    try:
+        doc = _read(data)
+    except (ValueError, OverflowError):
+        # feedparser's lenient parser fails on a reference to no character (&#xD800;,
+        # &#x110000;): read those as U+FFFD, as browsers do, and say so
+        try:
+            doc = _read(_CHARREF.sub(_no_character, data))
+        except (ValueError, OverflowError) as exc:
+            raise FeedError(f"{source}: not a readable feed ({exc})") from None
+        out.warnings.append(
+            f"{source}: character references to no character (a surrogate, or beyond "
+            "U+10FFFF) were read as U+FFFD"
+        )
     out.title = _text(doc.feed.get("title")) if doc.get("feed") else ""
     if doc.get("bozo"):
         problem = str(doc.get("bozo_exception") or "malformed")

@@ -1,6 +1,10 @@
 """The background poller of `accord serve --poll-feeds`: a daemon thread that, every few
 seconds, polls the due feeds in its own database session.
 
+Several pollers may run on one database (`--poll-feeds` on every server): each round first
+claims the due feeds in a committed conditional UPDATE (`services.feeds.claim_due`), so no
+feed is polled twice.
+
 It never blocks a request: uvicorn serves in the main thread, the poller holds no lock while
 it waits or fetches (fetching happens before anything is written), and an error is logged and
 retried at the next round, never raised.
@@ -8,6 +12,7 @@ retried at the next round, never raised.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
@@ -36,9 +41,21 @@ class Poller:
 
         engine = make_engine(self.settings.resolved_database_url())
         try:
-            with transaction(make_sessionmaker(engine)) as session:
+            factory = make_sessionmaker(engine)
+            now = dt.datetime.now(dt.UTC)
+            # claim first, committed, so that another poller (a second server, or a unit
+            # started twice) skips these feeds while this one fetches them
+            with transaction(factory) as session:
+                claimed = feed_service.claim_due(session=session, actor=SYSTEM, now=now)
+            if not claimed:
+                return 0
+            with transaction(factory) as session:
                 reports = feed_service.poll_due(
-                    session=session, actor=SYSTEM, limits=limits_of(self.settings)
+                    session=session,
+                    actor=SYSTEM,
+                    limits=limits_of(self.settings),
+                    now=now,
+                    claimed=claimed,
                 )
         finally:
             engine.dispose()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from accord.engine.framework import Framework
 
@@ -73,6 +73,18 @@ class _Errors:
             raise ImportFailure(self.messages[:50])
 
 
+MAX_SCORE = 1e9
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    """A usable score: a number, not a boolean, finite (NaN and the infinities fail the range)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and -MAX_SCORE <= value <= MAX_SCORE
+    )
+
+
 def _scale(
     fw: Mapping[str, Any], errors: _Errors, base: P, preset: str, threshold: str | None
 ) -> tuple[dict[str, Any], str]:
@@ -86,8 +98,8 @@ def _scale(
     for i, item in enumerate(raw):
         path = (*base, "scores_definition", i)
         score = item.get("score") if isinstance(item, Mapping) else None
-        if isinstance(score, bool) or not isinstance(score, int | float):
-            errors.add(path, "each score needs a numeric 'score'")
+        if not _number(score):
+            errors.add(path, f"each score needs a numeric 'score' (between ±{MAX_SCORE:g})")
             continue
         if score in scores:
             errors.add(path, f"score {score:g} is defined twice")
@@ -96,12 +108,16 @@ def _scale(
             _text(item.get("name")) or f"{score:g}",
             _text(item.get("description")),
         )
+    bounds = {key: fw.get(key) for key in ("min_score", "max_score")}
+    for key, value in bounds.items():
+        if value is not None and not _number(value):
+            errors.add((*base, key), f"'{key}' must be a number (between ±{MAX_SCORE:g})")
     errors.raise_if_any()
     if len(scores) < 2:
         errors.add((*base, "scores_definition"), "'scores_definition' needs at least two scores")
         errors.raise_if_any()
-    lo = min([*scores, *[s for s in [fw.get("min_score")] if isinstance(s, int | float)]])
-    hi = max([*scores, *[s for s in [fw.get("max_score")] if isinstance(s, int | float)]])
+    lo = min([*scores, *[s for s in [bounds["min_score"]] if s is not None]])
+    hi = max([*scores, *[s for s in [bounds["max_score"]] if s is not None]])
     levels, seen = [], set[str]()
     for score in sorted(scores):
         name, desc = scores[score]
@@ -118,7 +134,8 @@ def _scale(
         "levels": levels,
     }
     if threshold is None:
-        chosen = next(lv["label"] for lv in levels if lv["value"] >= 0.5)
+        # the first level at half the range; the top one when all sit below (scores 0-1 of 0-3)
+        chosen = next((lv["label"] for lv in levels if lv["value"] >= 0.5), levels[-1]["label"])
     else:
         by_score = {f"{s:g}": lv["label"] for s, lv in zip(sorted(scores), levels, strict=True)}
         chosen = by_score.get(threshold, threshold)
@@ -186,6 +203,8 @@ def convert(
         parent = node.raw.get("parent_urn")
         if parent in (None, ""):
             roots.append(node)
+        elif not isinstance(parent, str):
+            errors.add((*node.path, "parent_urn"), "'parent_urn' must be a urn (text)")
         elif parent not in nodes:
             errors.add((*node.path, "parent_urn"), f"unknown parent_urn {parent!r}")
         else:

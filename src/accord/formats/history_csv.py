@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .sheets import MAX_BYTES, MAX_ROWS, SheetError
@@ -31,7 +32,14 @@ def read(data: bytes, name: str) -> list[HistoryRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SheetError([f"{name}: not UTF-8 text"]) from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # the csv module reads \r and \r\n itself
+    try:
+        return _rows(reader)
+    except csv.Error as exc:  # a stray quote or carriage return, a NUL byte, an endless field
+        raise SheetError([f"row {reader.line_num}: not a valid CSV line ({exc})"]) from None
+
+
+def _rows(reader: Iterator[list[str]]) -> list[HistoryRow]:
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -100,14 +100,19 @@ class _Ctx:
         if head:
             lines.append(indent + head)
         inner = indent + "  " if head and label else indent
-        for sub in part.get("parts") or []:
+        for sub in _list(part.get("parts")):
             lines.extend(self.part(sub, inner))
         return lines
 
 
+def _list(value: Any) -> list[Any]:
+    """`value` if it is a list; anything else was reported by `_collect`, and is skipped."""
+    return value if isinstance(value, list) else []
+
+
 def _label(obj: Mapping[str, Any]) -> str:
     labels = [
-        p for p in obj.get("props") or [] if isinstance(p, Mapping) and p.get("name") == "label"
+        p for p in _list(obj.get("props")) if isinstance(p, Mapping) and p.get("name") == "label"
     ]
     plain = [p for p in labels if not p.get("class")] or labels
     value = plain[0].get("value") if plain else None
@@ -117,7 +122,7 @@ def _label(obj: Mapping[str, Any]) -> str:
 def _withdrawn(obj: Mapping[str, Any]) -> bool:
     return any(
         isinstance(p, Mapping) and p.get("name") == "status" and p.get("value") == "withdrawn"
-        for p in obj.get("props") or []
+        for p in _list(obj.get("props"))
     )
 
 
@@ -129,6 +134,14 @@ def _collect(ctx: _Ctx, obj: Mapping[str, Any], path: tuple[str | int, ...]) -> 
         if not isinstance(node, Mapping):
             ctx.error(p, "must be an object")
             continue
+        ctx.items(node, "props", p)
+        parts: list[tuple[Mapping[str, Any], tuple[str | int, ...]]] = [(node, p)]
+        while parts:  # parts nest in parts; each level's `parts` and `props` must be lists
+            holder, at = parts.pop()
+            for i, part in enumerate(ctx.items(holder, "parts", at)):
+                if isinstance(part, Mapping):
+                    ctx.items(part, "props", (*at, "parts", i))
+                    parts.append((part, (*at, "parts", i)))
         for i, param in enumerate(ctx.items(node, "params", p)):
             if isinstance(param, Mapping) and isinstance(param.get("id"), str):
                 ctx.params.setdefault(param["id"], param)
@@ -143,7 +156,7 @@ def _collect(ctx: _Ctx, obj: Mapping[str, Any], path: tuple[str | int, ...]) -> 
 
 def _text_of(ctx: _Ctx, control: Mapping[str, Any]) -> tuple[str, str]:
     """(description, guidance) of one control, without its enhancements."""
-    parts = [p for p in control.get("parts") or [] if isinstance(p, Mapping)]
+    parts = [p for p in _list(control.get("parts")) if isinstance(p, Mapping)]
     desc: list[str] = []
     for p in parts:
         if p.get("name") == "overview":
@@ -209,7 +222,7 @@ def _standards(
 
 
 def _skip(ctx: _Ctx, control: Mapping[str, Any]) -> None:
-    for sub in control.get("controls") or []:
+    for sub in _list(control.get("controls")):
         ctx.tick()
         if isinstance(sub, Mapping):
             _skip(ctx, sub)

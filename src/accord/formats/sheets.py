@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 FORMAT = "accord/rating-sheet@1"
@@ -306,7 +306,8 @@ def _text(value: object) -> str:
 
 
 def _version(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+    # isdigit() alone admits '²' and other digits int() refuses
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def read_xlsx(data: bytes, name: str, *, progress: Progress | None = None) -> Parsed:
@@ -395,7 +396,14 @@ def read_csv(data: bytes, name: str) -> Parsed:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SheetError([f"{name}: not UTF-8 text"]) from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # the csv module reads \r and \r\n itself
+    try:
+        return _csv_rows(reader)
+    except csv.Error as exc:  # a stray quote or carriage return, a NUL byte, an endless field
+        raise SheetError([f"row {reader.line_num}: not a valid CSV line ({exc})"]) from None
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Parsed:
     first = next(reader, [])
     if not first or first[0] != FORMAT or len(first) < 7:
         raise SheetError([f"row 1, column A: not an accord rating sheet ({FORMAT})"])

@@ -55,6 +55,8 @@ def _environment(kind: str = "html") -> Environment:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
+                # Markdown viewers render inline HTML: user text must not open a tag
+                finalize=_no_markup,
             )
             env.filters.update(
                 cell=_cell, f2=_f2, p0=_p0, d2=_d2, verdict=_verdict, resolution=_resolution
@@ -174,6 +176,11 @@ def render_markdown(report: dict[str, Any], *, figures: dict[str, str] | None = 
         if line.strip() or (lines and lines[-1].strip()):
             lines.append(line.rstrip() if not line.endswith("  ") else line)
     return "\n".join(lines).strip() + "\n"
+
+
+def _no_markup(value: Any) -> Any:
+    """A value printed into the Markdown with every '<' as an entity (idempotent)."""
+    return value.replace("<", "&lt;") if isinstance(value, str) else value
 
 
 def _cell(text: Any) -> str:

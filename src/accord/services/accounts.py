@@ -22,7 +22,15 @@ from .actors import Actor
 
 _hasher = PasswordHasher()
 # verified against when the username is unknown, so both paths cost the same time
-_DUMMY_HASH = _hasher.hash("accord-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so both cases cost the same
+    (computed on first use, not at import: every server process would pay for it at start)."""
+    return _hasher.hash("accord-dummy-password")
+
+
 SESSION_TTL = dt.timedelta(hours=12)
 TOKEN_PREFIX = "acc_"
 
@@ -153,7 +161,7 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     """The active user with these credentials, or None (same cost either way)."""
     user = session.scalar(select(User).where(User.username == username, User.active))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return user

@@ -9,6 +9,7 @@ its error is recorded on the feed, which then backs off (interval x 2^failures, 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,9 @@ from .actors import Actor
 from .feed_poll import Report, poll_feeds
 
 MAX_INTERVAL = 7 * 24 * 60  # minutes
+# how long a poller's claim on a feed lasts: longer than a round of fetches takes (a round
+# that overruns it only costs a second fetch; items are deduplicated)
+CLAIM_LEASE = dt.timedelta(minutes=15)
 
 
 def _now() -> dt.datetime:
@@ -224,31 +228,77 @@ def poll_due(
     plan_code: str | None = None,
     all_now: bool = False,
     now: dt.datetime | None = None,
+    claimed: Sequence[int] | None = None,
 ) -> list[Report]:
-    """Poll the active feeds that are due (every active feed with `all_now`) of one plan, or
-    of every plan the actor manages feeds of.  Nothing is fetched when no feed is due."""
+    """Poll the active feeds that are due (every active feed with `all_now`; exactly the
+    `claimed` ones, see `claim_due`) of one plan, or of every plan the actor manages feeds
+    of.  Nothing is fetched when no feed is due."""
     moment = now or _now()
-    if plan_code is not None:
-        plan = permissions.plan_for_actor(session, actor, plan_code)
-        permissions.require(actor, "feeds.manage", plan=plan)
-        plan_ids = [plan.id]
-    else:
-        plan_ids = [
-            p.id
-            for p in permissions.visible_plans(session, actor)
-            if permissions.can(actor, "feeds.manage", plan=p)
-        ]
+    plan_ids = _managed_plan_ids(session, actor, plan_code)
     if not plan_ids:
         return []
     query = select(Feed).where(Feed.plan_id.in_(plan_ids), Feed.active.is_(True))
+    if claimed is not None:
+        query = query.where(Feed.id.in_(list(claimed)))
     feeds = [
         f
         for f in session.scalars(query.order_by(Feed.id))
-        if all_now or f.next_poll_at is None or (_utc(f.next_poll_at) or moment) <= moment
+        if all_now
+        or claimed is not None
+        or f.next_poll_at is None
+        or (_utc(f.next_poll_at) or moment) <= moment
     ]
     if not feeds:
         return []
     return poll_feeds(session, actor, feeds, limits, moment)
+
+
+def _managed_plan_ids(session: Session, actor: Actor, plan_code: str | None) -> list[int]:
+    if plan_code is not None:
+        plan = permissions.plan_for_actor(session, actor, plan_code)
+        permissions.require(actor, "feeds.manage", plan=plan)
+        return [plan.id]
+    return [
+        p.id
+        for p in permissions.visible_plans(session, actor)
+        if permissions.can(actor, "feeds.manage", plan=p)
+    ]
+
+
+def claim_due(
+    *,
+    session: Session,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    lease: dt.timedelta = CLAIM_LEASE,
+) -> list[int]:
+    """Claim the due active feeds of every plan the actor manages feeds of, for one poller:
+    each claim is a conditional UPDATE that moves `next_poll_at` `lease` ahead only if the
+    feed is still due, so of several pollers (worker processes, servers) exactly one wins
+    each feed.  The caller commits before polling the ids returned (`poll_due(claimed=...)`),
+    which then sets the real next poll time; a poller that dies leaves the feed due again
+    once the lease has run out."""
+    moment = now or _now()
+    plan_ids = _managed_plan_ids(session, actor, None)
+    if not plan_ids:
+        return []
+    due = (Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= moment)
+    candidates = session.scalars(
+        select(Feed.id)
+        .where(Feed.plan_id.in_(plan_ids), Feed.active.is_(True), due)
+        .order_by(Feed.id)
+    ).all()
+    won = []
+    for feed_id in candidates:
+        hit = session.execute(
+            update(Feed)
+            .where(Feed.id == feed_id, Feed.active.is_(True), due)
+            .values(next_poll_at=moment + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(hit, "rowcount", 0) == 1:
+            won.append(feed_id)
+    return won
 
 
 def poll_feed(
@@ -262,7 +312,9 @@ def poll_feed(
 
 
 __all__ = [
+    "CLAIM_LEASE",
     "Report",
+    "claim_due",
     "document",
     "list_feeds",
     "poll_due",

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,7 +33,7 @@ from .api import reports as api_reports
 from .api import sheets as api_sheets
 from .api import signatures as api_signatures
 from .auth import BadCsrf, NotSignedIn
-from .pages import dashboard, rounds
+from .pages import api_docs, dashboard, rounds
 from .pages import evidence as evidence_pages
 from .pages import inbox as inbox_pages
 from .pages import report as report_page
@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="accord",
         version=__version__,
         description="Conditions-based transitions: joint evaluations against agreed standards.",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI needs a CDN and inline script: pages/api_docs.py instead
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
@@ -99,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(session_pages.router)
     app.include_router(sheet_pages.router)
     app.include_router(evidence_pages.router)
+    app.include_router(api_docs.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -135,6 +136,19 @@ def create_app(settings: Settings) -> FastAPI:
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return error(request, 403, str(exc))
 
+    @app.exception_handler(OperationalError)
+    async def database_busy(request: Request, exc: OperationalError) -> Response:
+        # a lock not granted in time (SQLite busy timeout, PostgreSQL deadlock or lock timeout)
+        # or the database unreachable: the transaction was rolled back, a retry may succeed
+        response = error(
+            request,
+            503,
+            "the database is busy or unreachable: nothing of your request was saved; "
+            "try again in a moment",
+        )
+        response.headers["Retry-After"] = "2"
+        return response
+
     @app.exception_handler(IntegrityError)
     @app.exception_handler(StaleDataError)
     async def concurrent_write(request: Request, exc: Exception) -> Response:
@@ -170,6 +184,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error(request, exc.status_code, str(exc.detail))
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # answered by Starlette's outermost layer, which the middleware above never sees
+        response = error(request, 500, "internal error: the server could not answer this")
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
@@ -178,3 +199,9 @@ def create_app(settings: Settings) -> FastAPI:
         return error(request, 422, problems)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """`create_app` on the settings in the ACCORD_* environment: the factory that each worker
+    process of `accord serve --workers N` calls (the CLI exports its resolved settings first)."""
+    return create_app(Settings())

@@ -10,6 +10,7 @@ import hmac
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from accord.services import accounts
 from accord.services.actors import Actor, actor_for
@@ -37,28 +38,44 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return sent is not None and hmac.compare_digest(sent, expected)
 
 
+def _token_actor(session: Session, token: str) -> Actor:
+    user = accounts.resolve_token(session=session, token=token)
+    if user is None:
+        raise NotSignedIn("invalid or revoked API token")
+    return actor_for(session, user)
+
+
+def _session_actor(session: Session, token: str) -> tuple[Actor, str] | None:
+    found = accounts.resolve_session(session=session, token=token)
+    if found is None:
+        return None
+    user, web_session = found
+    return actor_for(session, user), web_session.csrf_token
+
+
 async def get_actor_optional(request: Request, session: Session = SESSION) -> Actor | None:
-    """The signed-in actor, or None; checks CSRF on cookie-authenticated writes."""
+    """The signed-in actor, or None; checks CSRF on cookie-authenticated writes.
+
+    The lookups wait on the database, so they run in the thread pool: on the event loop, a
+    wait for a pooled connection would stop the requests that hold the connections from ever
+    finishing (every request of the process stalled until the pool's timeout).
+    """
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.resolve_token(session=session, token=header[7:].strip())
-        if user is None:
-            raise NotSignedIn("invalid or revoked API token")
+        actor = await run_in_threadpool(_token_actor, session, header[7:].strip())
         request.state.csrf_token = None
-        actor = actor_for(session, user)
         request.state.actor = actor
         return actor
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    found = accounts.resolve_session(session=session, token=token)
+    found = await run_in_threadpool(_session_actor, session, token)
     if found is None:
         return None
-    user, web_session = found
-    request.state.csrf_token = web_session.csrf_token
-    if request.method in UNSAFE and not await _csrf_ok(request, web_session.csrf_token):
+    actor, csrf_token = found
+    request.state.csrf_token = csrf_token
+    if request.method in UNSAFE and not await _csrf_ok(request, csrf_token):
         raise BadCsrf("missing or wrong CSRF token: reload the page and try again")
-    actor = actor_for(session, user)
     request.state.actor = actor
     return actor
 

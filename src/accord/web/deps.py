@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from accord.db import transaction
+from accord.db import WRITE, transaction
 from accord.services import throttle
 
 
@@ -21,6 +21,8 @@ def get_session(request: Request) -> Iterator[Session]:
     never as a success whose data was lost.
     """
     with transaction(request.app.state.sessionmaker) as session:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            session.connection(execution_options=WRITE)  # SQLite: take the write lock first
         yield session
 
 

@@ -26,9 +26,13 @@ from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}", tags=["evidence"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorPublic} for code in (401, 403, 404, 409, 413, 422)
+    code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 413, 422)
 }
 Obj = dict[str, Any]
+DOWNLOAD_CSP = (
+    "sandbox; default-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 FIELDS = (
     "kind",
     "title",
@@ -216,7 +220,8 @@ def download(
                 f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(got.filename)}"
             ),
             "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox",
+            # sandbox: even opened in a browser the file runs nothing and has no origin
+            "Content-Security-Policy": DOWNLOAD_CSP,
             "Cache-Control": "private, no-store",
         },
     )

@@ -18,7 +18,7 @@ from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}/feeds", tags=["feeds"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorPublic} for code in (401, 403, 404, 409, 422)
+    code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 422)
 }
 Obj = dict[str, Any]
 

@@ -17,8 +17,7 @@ from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["forecasts"])
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": schemas.ErrorPublic},
-    422: {"model": schemas.ErrorPublic},
+    code: {"model": schemas.ErrorPublic} for code in (401, 404, 422)
 }
 
 

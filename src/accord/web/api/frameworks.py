@@ -21,11 +21,11 @@ from . import schemas
 
 router = APIRouter(prefix="/api/v1/plans/{plan}/frameworks", tags=["frameworks"])
 
-READ_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": schemas.ErrorPublic}}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorPublic} for code in (401, 404, 422)
+}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"model": schemas.ErrorPublic},
-    404: {"model": schemas.ErrorPublic},
-    409: {"model": schemas.ErrorPublic},
+    code: {"model": schemas.ErrorPublic} for code in (400, 401, 403, 404, 409, 422)
 }
 SOURCE = "request"  # the name diagnostics give the posted document
 
@@ -102,6 +102,13 @@ class ProblemPublic(BaseModel):
 class FrameworkProblemsPublic(BaseModel):
     detail: str = Field(description="Every problem as `line:column: message`, one a line")
     problems: list[ProblemPublic]
+
+
+# a document with problems names each of them; a malformed request is a plain error
+DRAFT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
+    422: {"model": FrameworkProblemsPublic | schemas.ErrorPublic},
+}
 
 
 class DraftIn(BaseModel):
@@ -208,7 +215,7 @@ def diff_versions(
     "",
     status_code=201,
     response_model=FrameworkVersionPublic,
-    responses={**WRITE_ERRORS, 422: {"model": FrameworkProblemsPublic}},
+    responses=DRAFT_ERRORS,
 )
 def create_draft(
     plan: str,
@@ -230,7 +237,7 @@ def create_draft(
 @router.put(
     "/{version}",
     response_model=FrameworkVersionPublic,
-    responses={**WRITE_ERRORS, 422: {"model": FrameworkProblemsPublic}},
+    responses=DRAFT_ERRORS,
 )
 def replace_draft(
     plan: str,

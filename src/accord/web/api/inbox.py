@@ -21,7 +21,7 @@ from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}/inbox", tags=["inbox"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorPublic} for code in (401, 403, 404, 409, 422)
+    code: {"model": ErrorPublic} for code in (400, 401, 403, 404, 409, 422)
 }
 Obj = dict[str, Any]
 

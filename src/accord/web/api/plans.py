@@ -17,8 +17,7 @@ from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": schemas.ErrorPublic},
-    422: {"model": schemas.ErrorPublic},
+    code: {"model": schemas.ErrorPublic} for code in (401, 404, 422)
 }
 
 
@@ -35,7 +34,7 @@ def plan_document(plan: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/plans", response_model=list[schemas.PlanPublic])
+@router.get("/plans", response_model=list[schemas.PlanPublic], responses={401: NOT_FOUND[401]})
 def list_plans(
     session: Session = SESSION, actor: Actor = Depends(get_actor)
 ) -> list[dict[str, Any]]:

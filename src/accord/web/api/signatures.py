@@ -19,7 +19,13 @@ from . import schemas
 
 router = APIRouter(prefix="/api/v1", tags=["signatures"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": schemas.ErrorPublic} for code in (403, 404, 409, 422)
+    code: {"model": schemas.ErrorPublic} for code in (400, 401, 403, 404, 409, 422)
+}
+LOCKED: dict[int | str, dict[str, Any]] = {  # too many wrong passphrases
+    429: {
+        "model": schemas.ErrorPublic,
+        "headers": {"Retry-After": {"description": "Seconds", "schema": {"type": "string"}}},
+    }
 }
 EVALUATION = "/plans/{plan}/evaluations/{code}"
 
@@ -85,7 +91,10 @@ def list_signatures(
 
 
 @router.post(
-    EVALUATION + "/signatures", status_code=201, response_model=SignaturesPublic, responses=ERRORS
+    EVALUATION + "/signatures",
+    status_code=201,
+    response_model=SignaturesPublic,
+    responses={**ERRORS, **LOCKED},
 )
 def sign(
     plan: str,
