@@ -127,11 +127,14 @@ def prepare(url: str) -> dict[str, str]:
 def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ACCORD_DATABASE_URL": url, "ACCORD_DATA_DIR": str(data_dir)}
     args = [str(ACCORD), "serve", "--port", str(port), "--workers", str(WORKERS)]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the server's own log goes to a file: a pipe nobody reads would block it once full
+    log = (data_dir / "server.log").open("wb")
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"accord serve exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            tail = (data_dir / "server.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"accord serve exited: {tail}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc

@@ -71,10 +71,13 @@ def feeds_list(
         out.print("no feeds: subscribe with `accord feeds add LOCATION`")
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for col in ("feed", "state", "last poll", "next poll", "items"):
-        table.add_column(col, overflow="fold")
+    table.add_column("feed", ratio=3, overflow="fold")
+    table.add_column("state", ratio=2, overflow="fold")
+    table.add_column("last poll", ratio=2, overflow="fold")
+    table.add_column("next poll (UTC)", width=16, no_wrap=True)
     for f in items:
         state = ("active" if f["active"] else "paused") + f", every {f['interval_minutes']} min"
+        state += f", {f['items']} item(s)"
         if f["failures"]:
             state += f", {f['failures']} failure(s)"
         status = f["last_status"] or "never polled"
@@ -85,7 +88,6 @@ def feeds_list(
             state,
             status,
             (f["next_poll_at"] or "")[:16].replace("T", " ") if f["active"] else "",
-            str(f["items"]),
         )
     out.print(table)
 
@@ -170,8 +172,11 @@ def feeds_poll(
         out.print("no feed is due")
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for col in ("feed", "status", "new", "duplicates", "matched", "skipped", "notes"):
-        table.add_column(col)
+    table.add_column("feed", min_width=24, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    for col in ("new", "dupl.", "matched", "skipped"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("notes", overflow="fold")
     for r in reports:
         notes = [r.error] if r.error else []
         notes += r.skipped + r.warnings
