@@ -18,7 +18,7 @@ from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound, accounts, throttle
-from accord.services.actors import Actor, actor_for
+from accord.services.actors import SYSTEM, Actor, actor_for
 
 out = Console()
 err = Console(stderr=True)
@@ -84,6 +84,11 @@ TOKEN = typer.Option(
     envvar="ACCORD_TOKEN",
     help="API token of the user to act as (from `accord token create`).",
 )
+
+
+def actor_or_operator(session: Session, token: str | None) -> Actor:
+    """The token's user when a token is given; else the local operator (SYSTEM)."""
+    return token_actor(session, token) if token else SYSTEM
 
 
 def token_actor(session: Session, token: str | None) -> Actor:

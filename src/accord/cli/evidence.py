@@ -13,10 +13,18 @@ from rich.table import Table
 from accord.services import evidence as evidence_service
 from accord.services import evidence_lifecycle as lifecycle
 from accord.services import plans
-from accord.services.actors import SYSTEM
 
 from .base import app
-from .common import DATA_DIR, TOKEN, fail, out, settings_for, token_actor, workspace_session
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    actor_or_operator,
+    fail,
+    out,
+    settings_for,
+    token_actor,
+    workspace_session,
+)
 
 evidence_app = typer.Typer(help="Evidence behind ratings.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
@@ -126,7 +134,7 @@ def evidence_list(
 ) -> None:
     """The evidence of an evaluation that you (or, without --token, the operator) may see."""
     with workspace_session(settings_for(data_dir)) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         items = evidence_service.list_evidence(
             session=session,
             actor=actor,
@@ -199,7 +207,7 @@ def evidence_carry_forward(
 ) -> None:
     """Carry the rating evidence of SOURCE into TARGET as references (administrators)."""
     with workspace_session(settings_for(data_dir)) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         result = lifecycle.carry_forward(
             session=session,
             actor=actor,

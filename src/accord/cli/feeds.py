@@ -11,10 +11,16 @@ from rich.table import Table
 from accord.feeds import limits_of
 from accord.services import feeds as feed_service
 from accord.services import plans
-from accord.services.actors import SYSTEM
 
 from .base import app
-from .common import DATA_DIR, TOKEN, out, settings_for, token_actor, workspace_session
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    actor_or_operator,
+    out,
+    settings_for,
+    workspace_session,
+)
 
 feeds_app = typer.Typer(help="Open-source feeds (RSS, Atom, local files).", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
@@ -39,7 +45,7 @@ def feeds_add(
     """Subscribe the plan to a feed; nothing is fetched until `accord feeds poll`."""
     settings = settings_for(data_dir)
     with workspace_session(settings) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         doc = feed_service.subscribe(
             session=session,
             actor=actor,
@@ -61,7 +67,7 @@ def feeds_list(
 ) -> None:
     """The plan's feeds: state, last poll, next poll, items."""
     with workspace_session(settings_for(data_dir)) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         items = feed_service.list_feeds(
             session=session,
             actor=actor,
@@ -96,7 +102,7 @@ def _set_active(
     uid: str, active: bool, plan: str | None, token: str | None, data_dir: Path | None
 ) -> None:
     with workspace_session(settings_for(data_dir)) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         doc = feed_service.update_feed(
             session=session,
             actor=actor,
@@ -138,7 +144,7 @@ def feeds_remove(
 ) -> None:
     """Unsubscribe; the items only this feed brought are removed with it."""
     with workspace_session(settings_for(data_dir)) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         result = feed_service.remove_feed(
             session=session,
             actor=actor,
@@ -160,7 +166,7 @@ def feeds_poll(
     """Fetch the feeds that are due and store their new items (unreviewed)."""
     settings = settings_for(data_dir)
     with workspace_session(settings) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         reports = feed_service.poll_due(
             session=session,
             actor=actor,

@@ -7,9 +7,16 @@ from pathlib import Path
 import typer
 
 from accord.services import feed_matching, plans
-from accord.services.actors import SYSTEM
 
-from .common import DATA_DIR, TOKEN, err, out, settings_for, token_actor, workspace_session
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    actor_or_operator,
+    err,
+    out,
+    settings_for,
+    workspace_session,
+)
 from .feeds import feeds_app
 
 
@@ -34,7 +41,7 @@ def feeds_match(
     use_semantic = settings.feeds_semantic if semantic is None else semantic
     cut = settings.feeds_semantic_threshold if threshold is None else threshold
     with workspace_session(settings) as session:
-        actor = token_actor(session, token) if token else SYSTEM
+        actor = actor_or_operator(session, token)
         outcome = feed_matching.rematch(
             session=session,
             actor=actor,
