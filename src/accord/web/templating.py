@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
@@ -20,7 +21,14 @@ def _context(request: Request) -> dict[str, Any]:
 
 def make_templates() -> Jinja2Templates:
     """The page templates, with the actor and CSRF token available to each."""
-    return Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # `_`, `gettext`, `ngettext` and {% trans %} in every template; the catalogs replace these
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env, context_processors=[_context])
 
 
 def templates_of(request: Request) -> Jinja2Templates:
