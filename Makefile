@@ -12,7 +12,7 @@ ACCORD_DATA_DIR ?= .accord-demo
 PORT ?= 8000
 export ACCORD_DATA_DIR PORT
 
-.PHONY: demo test lint bench sysdeps venv clean
+.PHONY: demo test lint bench screenshots sysdeps venv clean messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "accord needs Python 3.11 or newer (python3.11+ not found on PATH)"; exit 1; }
@@ -32,8 +32,10 @@ demo: $(STAMP)
 sysdeps:
 	@bash tools/system-deps.sh
 
+# two test processes by default (2 cores); TEST_WORKERS=0 runs everything in one process
+TEST_WORKERS ?= 2
 test: $(STAMP) sysdeps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench tools
@@ -50,6 +52,19 @@ bench: $(STAMP)
 	$(PY) bench/semantic_bench.py
 	$(PY) bench/feeds_bench.py
 	$(PY) bench/load.py
+	$(PY) bench/peer_compare.py
+	$(PY) bench/scale_bench.py
+	$(PY) bench/pages_bench.py
+
+# PNGs of the main pages (headless Chromium) into docs/screenshots/, from a throwaway database
+screenshots: $(STAMP) sysdeps
+	$(PY) tools/screenshots.py
+
+# Korean and English catalogs: extract every _() of src/accord, update ko/en .po (docs/i18n.md),
+# then fail if a message has no Korean translation yet
+messages: $(STAMP)
+	$(PY) tools/i18n.py update
+	$(PY) tools/i18n.py check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

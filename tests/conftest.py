@@ -28,6 +28,29 @@ from accord.services import accounts, examples
 from accord.services.actors import SYSTEM
 from accord.web.app import create_app
 
+
+def _database_per_worker() -> None:
+    """Under pytest-xdist each worker process gets its own PostgreSQL database, `<name>_gw0`
+    and so on, created here if missing: the suite empties its database between tests, which
+    two workers must not do to each other.  Rewriting the variable before any test module is
+    imported gives every module, fixture and server subprocess the worker's own database."""
+    url, worker = os.environ.get("ACCORD_TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    os.environ["ACCORD_TEST_DATABASE_URL"] = base.set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+_database_per_worker()
 PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 
 

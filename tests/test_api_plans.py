@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from accord.db import transaction
 from accord.models import Plan
 
 
@@ -134,3 +135,31 @@ def test_progress_since_a_chosen_evaluation(client: TestClient, opcon: Plan) -> 
     assert r.status_code == 422 and "no joint ratings" in r.json()["detail"]
     r = client.get(url, params={"since": "1980"})
     assert r.status_code == 404
+
+
+def test_summary_is_remembered_per_revision_of_the_audit_chain(
+    client: TestClient,
+    opcon: Plan,
+    factory,  # type: ignore[no-untyped-def]
+) -> None:
+    """The summary is computed once per state of the database, named by the head of the audit
+    chain, and computed again as soon as an audited change is committed."""
+    from sqlalchemy import select
+
+    from accord.models import Evaluation, JointRating
+    from accord.services import audit
+    from accord.services.actors import SYSTEM
+
+    url = f"/api/v1/plans/{opcon.code}/summary"
+    before = client.get(url).json()
+    with transaction(factory) as s:
+        ev = s.scalar(select(Evaluation).where(Evaluation.code == "2025"))
+        for r in s.scalars(select(JointRating).where(JointRating.evaluation_id == ev.id)).all()[:5]:
+            s.delete(r)
+    # not audited: the same state as far as the chain can tell, so the remembered answer
+    assert client.get(url).json() == before
+    with transaction(factory) as s:
+        audit.record(s, SYSTEM, "test.touch", "plan", opcon.code)
+    after = client.get(url).json()
+    assert after["ratings"]["joint"] == before["ratings"]["joint"] - 5
+    assert len(after["unrated"]) == len(before["unrated"]) + 5

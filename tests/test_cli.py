@@ -156,3 +156,45 @@ def test_summary_since_a_chosen_evaluation(env: dict[str, str]) -> None:
     assert result.exit_code == 0 and "Δ 2019" in result.output
     result = run(env, "summary", "2025", "--since", "2026")
     assert result.exit_code == 1 and "no joint ratings" in result.output
+
+
+def test_serve_hands_lean_workers_the_resolved_settings(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even one worker is a process of its own that builds the app from the import string
+    and the exported settings, not from the CLI's objects."""
+    from accord.cli import workspace
+    from accord.config import Settings
+
+    seen: dict[str, object] = {}
+
+    def fake_run(options: dict[str, object], workers: int) -> None:
+        seen.update(options=options, workers=workers, settings=Settings())
+
+    monkeypatch.setattr(workspace, "_run_server", fake_run)
+    assert run(env, "init").exit_code == 0
+    result = run(env, "serve", "--port", "8123", "--demo")
+    assert result.exit_code == 0, result.output
+    assert seen["workers"] == 1
+    assert seen["options"] == {
+        "app": "accord.web.app:app_from_environment",
+        "factory": True,
+        "host": "127.0.0.1",
+        "port": 8123,
+        "log_level": "warning",
+    }
+    worker = seen["settings"]
+    assert isinstance(worker, Settings) and worker.port == 8123 and worker.demo is True
+
+
+def test_the_web_app_imports_none_of_the_cli() -> None:
+    """What keeps a worker lean: `accord.web.app` (the workers' import) loads no CLI module."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, accord.web.app; print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('typer', 'rich', 'pygments') or m.startswith('accord.cli')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

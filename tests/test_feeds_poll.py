@@ -289,20 +289,20 @@ def test_serve_poll_feeds_runs_the_poller_beside_the_server(
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import uvicorn
+    from accord.cli import workspace
 
     _subscribe(factory, server.url("/mnd.rss"))
     seen: dict[str, Any] = {}
 
-    def fake_run(app: Any, **kw: Any) -> None:
-        # uvicorn would serve here; the poller works meanwhile in its own thread
+    def fake_run(options: dict[str, Any], workers: int) -> None:
+        # the worker processes would serve here; the poller works meanwhile in its own thread
         deadline = time.monotonic() + 10
         while not server.hits("/mnd.rss") and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.3)
         seen["threads"] = [t.name for t in threading.enumerate()]
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(workspace, "_run_server", fake_run)
     env = {
         "ACCORD_DATABASE_URL": database_url,
         "ACCORD_DATA_DIR": str(settings.data_dir),
@@ -324,11 +324,13 @@ def test_serve_without_poll_feeds_polls_nothing(
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import uvicorn
+    from accord.cli import workspace
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(
-        uvicorn, "run", lambda app, **kw: seen.update(t=[t.name for t in threading.enumerate()])
+        workspace,
+        "_run_server",
+        lambda options, workers: seen.update(t=[t.name for t in threading.enumerate()]),
     )
     env = {"ACCORD_DATABASE_URL": database_url, "ACCORD_DATA_DIR": str(settings.data_dir)}
     r = CliRunner().invoke(cli_app, ["serve"], env=env)

@@ -44,6 +44,7 @@ from accord.services import (
     feeds,
     framework_versions,
     lifecycle,
+    meetings,
     ratings,
     reconciliation,
     signatures,
@@ -70,6 +71,7 @@ PUBLIC = {
     "/sign-out": "ends a session; harmless without one",
     "/api/v1/openapi.json": "the API description",
     "/api/docs": "the API documentation page",
+    "/language/{code}": "remembers the interface language in a browser cookie; stores nothing",
 }
 # Routes that may serve the signed-out through `get_actor_optional`, each with its reason.
 OPTIONAL_ACTOR: dict[str, str] = {}
@@ -88,6 +90,7 @@ BROWSER = "rok-evaluator's browser"  # a session cookie instead of a bearer toke
 MEMBERS = frozenset(PERSONAS)  # every persona holds a role in the main plan (admin: all plans)
 ROK = frozenset({ROK_EV, ROK_SIG})
 US = frozenset({US_EV, US_SIG})
+GOVERNANCE = frozenset({ADMIN, ROK_SIG, US_SIG})  # governance.manage
 
 MAIN, PRIVATE = "opcon-cotp", "opcon-private"  # nobody but the admin may see PRIVATE
 GHOST = "no-such-plan"
@@ -98,6 +101,7 @@ AGREED_VERSION, DRAFT, PROPOSED = "2018.1", "matrix-draft", "matrix-proposed"
 
 # Path parameters by name; `uid` (an action item) is added per plan by the fixture.
 FEED_FILE = Path(__file__).parent / "fixtures" / "feeds" / "hostile.rss"  # local: no network
+CISO_SMALL = Path(__file__).parent / "fixtures" / "ciso-small.yaml"
 PARAMS = {
     "code": OPEN,
     "party": "ROK",
@@ -105,6 +109,8 @@ PARAMS = {
     "version": AGREED_VERSION,
     "a": AGREED_VERSION,
     "b": DRAFT,
+    "username": OBSERVER,  # administration acts on the observer's account
+    "token": "no-such-token",  # an API token nobody has: 404 to those who may revoke
 }
 
 
@@ -430,14 +436,134 @@ FAMILIES: dict[tuple[str, str], list[Case]] = {
     ("POST", W + "/sheet"): [Case(frozenset({ROK_EV, US_EV}), ok=_ok(422), form={})],
     # framework versions: administrators draft and propose, each party's signer approves
     ("POST", F): [Case(frozenset({ADMIN}), ok=_ok(201), body={"yaml": _framework_text("9.9")})],
+    ("POST", F + "/ciso-library"): [
+        Case(
+            frozenset({ADMIN}),
+            ok=_ok(201),
+            body={"library": CISO_SMALL.read_text("utf-8"), "version": "ciso-9.9"},
+        )
+    ],
     ("PUT", F + "/{version}"): [
         Case(frozenset({ADMIN}), params={"version": DRAFT}, body={"yaml": _framework_text(DRAFT)})
     ],
     ("POST", F + "/{version}/propose"): [Case(frozenset({ADMIN}), params={"version": DRAFT})],
     ("POST", F + "/{version}/withdraw"): [Case(frozenset({ADMIN}), params={"version": PROPOSED})],
+    # the governance chain: the secretariat (admins) and each party's signers record it
+    ("POST", P + "/meetings"): [
+        Case(GOVERNANCE, ok=_ok(201), body={"body": "MCM", "number": 98, "date": "2031-11-01"})
+    ],
+    ("PATCH", P + "/meetings/{meeting}"): [Case(GOVERNANCE, body={"outcome": "matrix"})],
+    ("POST", P + "/decisions"): [
+        Case(GOVERNANCE, ok=_ok(201), body={"kind": "other", "text": "m", "meeting": "MCM-99"})
+    ],
+    ("POST", P + "/decisions/{decision}/adopt"): [Case(GOVERNANCE, body={})],
+    ("POST", P + "/decisions/{decision}/withdraw"): [Case(GOVERNANCE, body={})],
+    ("POST", P + "/stage-events"): [
+        Case(GOVERNANCE, ok=_ok(201), body={"stage": "FOC", "kind": "assessed", "date": "2031-08"})
+    ],
+    ("POST", "/plans/{plan}/meetings"): [
+        Case(GOVERNANCE, ok=SEE_OTHER, form={"body": "SCM", "number": "97", "date": "2031-11"})
+    ],
+    ("POST", "/plans/{plan}/meetings/{meeting}/record"): [
+        Case(GOVERNANCE, ok=SEE_OTHER, form={"status": "held", "outcome": "matrix"})
+    ],
+    ("POST", "/plans/{plan}/meetings/{meeting}/decisions"): [
+        Case(GOVERNANCE, ok=SEE_OTHER, form={"kind": "other", "text": "matrix"})
+    ],
+    ("POST", "/plans/{plan}/decisions/{decision}/status"): [
+        Case(GOVERNANCE, ok=SEE_OTHER, form={"status": "adopted"})
+    ],
     ("POST", F + "/{version}/approve"): [
         Case(frozenset({ROK_SIG}), params={"version": PROPOSED}, body={"party": "ROK"}),
         Case(frozenset({US_SIG}), params={"version": PROPOSED}, body={"party": "US"}),
+    ],
+    # own account (profile): every signed-in person, for themselves only
+    ("POST", "/profile"): [Case(MEMBERS, ok=SEE_OTHER, form={"display_name": "M", "locale": "en"})],
+    ("POST", "/profile/password"): [
+        Case(
+            MEMBERS,
+            ok=_ok(422),  # a wrong current password; the right one is in test_pages_profile
+            form={
+                "current_password": "wrong",
+                "new_password": "x" * 12,
+                "repeat_password": "x" * 12,
+            },
+        ),
+    ],
+    ("POST", "/profile/tokens"): [Case(MEMBERS, ok=_ok(201), form={"token_name": "matrix"})],
+    ("POST", "/profile/tokens/{token}/revoke"): [Case(MEMBERS, ok=_ok(404), form={})],
+    ("PATCH", "/api/v1/me"): [Case(MEMBERS, body={"display_name": "Matrix"})],
+    ("PUT", "/api/v1/me/password"): [
+        Case(MEMBERS, ok=_ok(422), body={"current": "wrong", "new": "x" * 12, "repeated": "x" * 12})
+    ],
+    ("POST", "/api/v1/me/tokens"): [Case(MEMBERS, ok=_ok(201), body={"name": "matrix"})],
+    ("DELETE", "/api/v1/me/tokens/{token}"): [Case(MEMBERS, ok=_ok(404))],
+    # administration: administrators only
+    ("GET", "/admin"): [Case(frozenset({ADMIN}), ok=SEE_OTHER)],
+    ("GET", "/admin/users"): [Case(frozenset({ADMIN}))],
+    ("GET", "/admin/users/{username}"): [Case(frozenset({ADMIN}))],
+    ("GET", "/admin/parties"): [Case(frozenset({ADMIN}))],
+    ("GET", "/admin/tokens"): [Case(frozenset({ADMIN}))],
+    ("GET", "/audit"): [Case(frozenset({ADMIN}))],
+    ("GET", "/plans/new"): [Case(frozenset({ADMIN}))],
+    ("GET", "/api/v1/admin/users"): [Case(frozenset({ADMIN}))],
+    ("GET", "/api/v1/admin/parties"): [Case(frozenset({ADMIN}))],
+    ("GET", "/api/v1/admin/tokens"): [Case(frozenset({ADMIN}))],
+    ("GET", "/api/v1/audit"): [Case(frozenset({ADMIN}))],
+    ("POST", "/admin/users"): [
+        Case(
+            frozenset({ADMIN}),
+            ok=SEE_OTHER,
+            form={
+                "username": "matrix",
+                "password": "matrix pass",
+                "repeat_password": "matrix pass",
+            },
+        )
+    ],
+    ("POST", "/admin/users/{username}"): [
+        Case(frozenset({ADMIN}), ok=SEE_OTHER, form={"display_name": "Matrix", "active": "on"})
+    ],
+    ("POST", "/admin/users/{username}/roles"): [
+        Case(frozenset({ADMIN}), ok=SEE_OTHER, form={"target": f"{MAIN}|US", "role": "evaluator"})
+    ],
+    ("POST", "/admin/users/{username}/roles/revoke"): [
+        Case(frozenset({ADMIN}), ok=SEE_OTHER, form={"plan": MAIN, "role": "observer"})
+    ],
+    ("POST", "/admin/users/{username}/tokens"): [
+        Case(frozenset({ADMIN}), ok=_ok(201), form={"token_name": "matrix"})
+    ],
+    ("POST", "/admin/tokens/{token}/revoke"): [Case(frozenset({ADMIN}), ok=_ok(404), form={})],
+    ("POST", "/api/v1/admin/users"): [
+        Case(
+            frozenset({ADMIN}), ok=_ok(201), body={"username": "matrix", "password": "matrix pass"}
+        )
+    ],
+    ("PATCH", "/api/v1/admin/users/{username}"): [
+        Case(frozenset({ADMIN}), body={"display_name": "Matrix"})
+    ],
+    ("POST", "/api/v1/admin/users/{username}/roles"): [
+        Case(frozenset({ADMIN}), ok=_ok(201), body={"plan": MAIN, "party": "US", "role": "signer"})
+    ],
+    ("POST", "/api/v1/admin/users/{username}/roles/revoke"): [
+        Case(frozenset({ADMIN}), body={"plan": MAIN, "role": "observer"})
+    ],
+    ("POST", "/api/v1/admin/users/{username}/tokens"): [
+        Case(frozenset({ADMIN}), ok=_ok(201), body={"name": "matrix"})
+    ],
+    ("DELETE", "/api/v1/admin/tokens/{token}"): [Case(frozenset({ADMIN}), ok=_ok(404))],
+    # first run: administrators create plans; and plan and open evaluations on the page
+    ("POST", "/plans/new"): [
+        Case(frozenset({ADMIN}), ok=SEE_OTHER, form={"source": "bilateral", "code": "matrix-plan"})
+    ],
+    ("POST", "/api/v1/plans"): [
+        Case(frozenset({ADMIN}), ok=_ok(201), body={"code": "matrix-plan", "template": "bilateral"})
+    ],
+    ("POST", "/plans/{plan}/evaluations"): [
+        Case(frozenset({ADMIN}), ok=SEE_OTHER, form={"code": "2031", "held_on": "2031-10-30"})
+    ],
+    ("POST", "/plans/{plan}/evaluations/{code}/open"): [
+        Case(frozenset({ADMIN}), ok=SEE_OTHER, params={"code": PLANNED}, form={})
     ],
 }
 DEFAULT_READ = [Case(MEMBERS)]
@@ -672,7 +798,17 @@ def _populate(
     feed = feeds.subscribe(
         session=s, actor=admin, plan_code=code, location=str(FEED_FILE), any_path=True
     )
+    # a meeting with a proposed decision (the governance chain)
+    meetings.add_meeting(
+        session=s, actor=admin, plan_code=code, body="MCM", number=99, date="2031-11-01",
+        presented=[CONCLUDED],
+    )  # fmt: skip
+    decision = meetings.add_decision(
+        session=s, actor=admin, plan_code=code, kind="other", text="matrix", meeting="MCM-99"
+    )
     return {
+        "meeting": "MCM-99",
+        "decision": decision["uid"],
         "uid": item,
         "evidence": shared["uid"],
         "feed": feed["uid"],

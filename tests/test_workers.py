@@ -4,7 +4,10 @@ and leave the audit chain intact (PostgreSQL with ACCORD_TEST_DATABASE_URL, else
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -267,3 +270,21 @@ def test_more_concurrent_requests_than_pooled_connections(
         with ThreadPoolExecutor(max_workers=40) as pool:
             codes = list(pool.map(status, range(80)))
     assert codes == [200] * 80
+
+
+def test_one_worker_serves_from_a_supervised_process(
+    database_url: str, tmp_path: Path, opcon: Plan, spawn: list[live_servers.Server]
+) -> None:
+    """`accord serve` with one worker serves from a spawned process (the CLI's modules stay in
+    the supervisor) and replaces that worker when it dies."""
+    server = live_servers.start(database_url, tmp_path / "data", tmp_path)
+    spawn.append(server)
+    server.wait_ready()
+    [first] = server.workers()
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + live_servers.START_TIMEOUT
+    while server.workers() in ([], [first]):
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.2)
+    server.wait_ready()
+    assert server.proc.poll() is None and len(server.workers()) == 1

@@ -19,12 +19,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR_REL="src/accord/web/static/vendor"
 
-# name|version|file inside the package|licence file inside the package|sha512 integrity
+# name|version|file inside the package|licence file inside the package|sha512 integrity[|extra file]
 PACKAGES=(
   "vega|6.4.0|build/vega.min.js|LICENSE|sha512-rHXCq2LpEWCLMjXBEj7hocY9G0/i5TGYRayGGSj06VTF4+l2IG2Z7oeZKCjWbUh/7hTE/mVhbaOPB72wCElh6g=="
   "vega-lite|6.5.0|build/vega-lite.min.js|LICENSE|sha512-fMXF6s0MrIg0UTWnLIfeFtgSLzVhyzSKobzGrh5rhS+mL6FOYFG3m7ouJ4U23gj65EK+gl9FIIT5w7wLNaAzkA=="
   "vega-embed|7.3.0|build/vega-embed.min.js|LICENSE|sha512-wQ8s5GaSzqoKgmRfbRolgBrjE2CP7ZKHXqH7NijxMqPjpdWxSs4Dn8tvp9g0giQvh2cK+3p56sxjWWM0wNngGw=="
   "htmx.org|2.0.11|dist/htmx.min.js|LICENSE|sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA=="
+  "modern-normalize|3.0.1|modern-normalize.css|license|sha512-VqlMdYi59Uch6fnUPxnpijWUQe+TW6zeWCvyr6Mb7JibheHzSuAAoJi2c71ZwIaWKpECpGpYHoaaBp6rBRr+/g=="
+  # axe-core is loaded only by the accessibility tests (tests/test_accessibility.py)
+  "axe-core|4.14.1|axe.min.js|LICENSE|sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==|LICENSE-3RD-PARTY.txt"
 )
 
 check=0
@@ -46,7 +49,7 @@ out="$tmp/out"
 mkdir -p "$out"
 
 for entry in "${PACKAGES[@]}"; do
-  IFS='|' read -r name version file license integrity <<<"$entry"
+  IFS='|' read -r name version file license integrity extra <<<"$entry"
   work="$tmp/pkg-$name"
   mkdir -p "$work/unpacked"
 
@@ -74,6 +77,7 @@ for entry in "${PACKAGES[@]}"; do
   mkdir -p "$out/$name"
   cp "$pkg/$file" "$out/$name/$(basename "$file")"
   cp "$pkg/$license" "$out/$name/LICENSE"
+  if [[ -n "${extra:-}" ]]; then cp "$pkg/$extra" "$out/$name/$(basename "$extra")"; fi
   echo "vendor.sh: $name@$version -> $VENDOR_REL/$name/$(basename "$file")" >&2
 done
 

@@ -72,6 +72,9 @@ RULES: dict[str, Rule] = {
     # open-source feeds: subscribing reaches the network, so analysts of a party or admins only
     "feeds.manage": _admin_or(_any_party("evaluator", "signer")),
     "inbox.review": _admin_or(_any_party("evaluator", "signer")),
+    # the governance chain (meetings, decisions, stage verifications): the secretariat
+    # (admins) records it, and each party's signers, who represent their party at the bodies
+    "governance.manage": _admin_or(_any_party("signer")),
 }
 
 
@@ -94,6 +97,7 @@ DESCRIPTIONS: dict[str, str] = {
     "evidence.remove": "remove or replace evidence",
     "feeds.manage": "subscribe to feeds and poll them",
     "inbox.review": "review feed items",
+    "governance.manage": "record meetings, decisions and stage verifications",
 }
 
 

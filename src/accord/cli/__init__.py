@@ -6,6 +6,7 @@ Commands live in modules by domain noun; importing this package registers them a
 from __future__ import annotations
 
 from . import (  # noqa: F401  (modules register their commands on `app`)
+    accounts,
     audit,
     backup,
     evaluations,
@@ -14,6 +15,7 @@ from . import (  # noqa: F401  (modules register their commands on `app`)
     forecasts,
     frameworks,
     matching,
+    meetings,
     plans,
     reports,
     sheets,

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from accord import i18n
 from accord.reports import render
 from accord.reports.assemble import build_report
 from accord.services import plans
@@ -49,9 +50,14 @@ def report(
         envvar="ACCORD_REPORT_MARKING",
         help="Marking line printed on every page (default: none).",
     ),
+    lang: str = typer.Option(
+        "en", "--lang", help="Language of the report's text: en or ko (titles too, when given)."
+    ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Write the report of a concluded evaluation as HTML, PDF, Markdown or JSON."""
+    if i18n.supported(lang) != lang:
+        raise fail(f"--lang: one of {', '.join(i18n.LOCALES)}, not {lang!r}")
     if fmt is None:
         fmt = output.suffix.lstrip(".").lower() if str(output) != "-" else ""
         fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
@@ -61,7 +67,7 @@ def report(
             + (f", not {fmt!r}" if fmt else " (the output file's extension does not say)")
         )
     doc = _report(data_dir, plan, evaluation, marking)
-    with err.status(f"rendering the {fmt.upper()} report…"):
+    with err.status(f"rendering the {fmt.upper()} report…"), i18n.use_locale(lang):
         if str(output) == "-":
             sys.stdout.buffer.write(render.render(doc, fmt))
             sys.stdout.flush()

@@ -140,6 +140,7 @@ class Stage:
     requires: tuple[str, ...]
     target_date: dt.date | None = None
     description: str = ""
+    name_ko: str = ""  # the Korean name, when the framework gives one
 
 
 @dataclass(frozen=True)

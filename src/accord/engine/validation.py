@@ -99,16 +99,20 @@ class _Reader:
             self.problem((*path, key), f"'{key}' must be a date as YYYY-MM-DD, not {value!r}")
             return None
 
-    def titles(self, data: Mapping[str, Any], path: Path) -> tuple[str, str]:
-        """`title` as text, or as {en: ..., ko: ...}; returns (title, Korean title)."""
-        value = data.get("title")
+    def titles(
+        self, data: Mapping[str, Any], path: Path, key: str = "title", *, required: bool = True
+    ) -> tuple[str, str]:
+        """`key` as text, or as {en: ..., ko: ...}; returns (English, Korean) texts."""
+        value = data.get(key)
         if isinstance(value, Mapping):
             en, ko = value.get("en"), value.get("ko")
             if not isinstance(en, str) or not en.strip():
-                self.problem((*path, "title"), "'title' needs an 'en' text")
+                self.problem((*path, key), f"'{key}' needs an 'en' text")
                 en = ""
+            if ko is not None and not isinstance(ko, str):
+                self.problem((*path, key, "ko"), f"'{key}.ko' must be text, not {_kind(ko)}")
             return en.strip(), ko.strip() if isinstance(ko, str) else ""
-        return self.text(data, "title", path), ""
+        return self.text(data, key, path, required=required), ""
 
 
 def _kind(value: Any) -> str:
@@ -339,13 +343,15 @@ def build_framework(data: Any) -> tuple[Framework | None, list[Problem]]:
                 r.problem((*path, "requires", j), f"stage {scode!r} names {req!r} twice")
             else:
                 requires.append(req)
+        sname, sname_ko = r.titles(st, path, "name", required=False)
         stages.append(
             Stage(
                 scode,
-                r.text(st, "name", path, required=False) or scode,
+                sname or scode,
                 tuple(requires),
                 r.date(st, "target_date", path),
                 r.text(st, "description", path, required=False),
+                sname_ko,
             )
         )
 

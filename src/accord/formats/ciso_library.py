@@ -158,6 +158,7 @@ def convert(
     scale: str = "implementation",
     threshold: str | None = None,
     progress: Progress | None = None,
+    version: str | None = None,
 ) -> ImportResult:
     """Convert a parsed CISO Assistant library; ImportFailure (file:line messages) if unusable."""
     errors = _Errors(doc, source)
@@ -275,7 +276,7 @@ def convert(
         "title": one_line(
             _text(fw_raw.get("name")) or _text(top.get("name")) or "Imported framework"
         ),
-        "version": _text(top.get("version")) or "1",
+        "version": version or _text(top.get("version")) or "1",
         "description": f"{description}\n\n{provenance}".strip(),
         "parties": parties(party_codes or []),
         "scales": [scale_doc],

@@ -132,6 +132,8 @@ def to_data(fw: Framework) -> dict[str, Any]:
         stages = []
         for st in fw.stages:
             out = _named(st.code, st.name)
+            if st.name_ko:
+                out["name"] = _title(st.name, st.name_ko)
             _put(out, "description", st.description)
             if st.target_date is not None:
                 out["target_date"] = st.target_date.isoformat()

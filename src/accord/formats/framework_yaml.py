@@ -260,6 +260,20 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def load_stored(text: str) -> Framework:
+    """A document that passed `load` when it was stored: built without keeping positions and
+    without the JSON Schema pass, which are for reporting problems (at 10,000 standards they
+    take most of the time).  Should it not build after all, `load` reports why."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return load(text, "<stored framework>")
+    fw, problems = build_framework(data)
+    if fw is None or problems:
+        return load(text, "<stored framework>")
+    return fw
+
+
 @lru_cache(maxsize=32)
 def load_cached(text: str) -> Framework:
     """`load`, memoised on the text: a framework version's source never changes."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,13 @@ def load_json(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> Any:
 @dataclass(frozen=True)
 class YamlDoc:
     data: Any
-    marks: dict[tuple[str | int, ...], int]  # path -> 1-based line
+    text: str  # the source, parsed again for positions only when a problem is reported
+
+    @cached_property
+    def marks(self) -> dict[tuple[str | int, ...], int]:
+        """path -> 1-based line of every value.  Built on first use: a document without
+        problems never needs it, and at a thousand nodes it costs more than the parse."""
+        return _marks(self.text)
 
     def line(self, path: tuple[str | int, ...]) -> int:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -135,12 +142,20 @@ def load_yaml(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> YamlDoc:
                 depth -= 1
         loader = Loader(text)
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            data = loader.get_single_data()
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, source) from None
+    return YamlDoc(data, text)
+
+
+def _marks(text: str) -> dict[tuple[str | int, ...], int]:
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
     marks: dict[tuple[str | int, ...], int] = {}
     if node is not None:
         stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(node, ())]
@@ -152,4 +167,4 @@ def load_yaml(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> YamlDoc:
                     stack.append((v, (*path, str(k.value))))
             elif isinstance(n, yaml.SequenceNode):
                 stack.extend((item, (*path, i)) for i, item in enumerate(n.value))
-    return YamlDoc(data, marks)
+    return marks

@@ -14,9 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from accord.services.audit import canonical
 
 DOCUMENT_FORMAT = "accord/evaluation@1"
@@ -101,6 +98,10 @@ def verify_bundle(data: bytes) -> VerifyResult:
 
 
 def _verify(data: bytes, check: _Checks) -> None:
+    # imported here, not by every server worker that never verifies a bundle (~8 MB)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         bundle = json.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError too

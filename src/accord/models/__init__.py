@@ -15,6 +15,7 @@ from .evaluation import (
 from .evidence import Evidence
 from .feed import Embedding, Feed, FeedItem, FeedItemKey, FeedItemSource, FeedMatch
 from .framework import FrameworkApproval, FrameworkVersion, Standard
+from .governance import Decision, Meeting, MeetingEvaluation, StageEvent
 from .plan import Party, Plan
 from .user import ApiToken, Membership, SignInFailure, SigningKey, User, WebSession
 
@@ -23,6 +24,7 @@ __all__ = [
     "ApiToken",
     "AuditRecord",
     "Base",
+    "Decision",
     "Embedding",
     "Evaluation",
     "Evidence",
@@ -34,6 +36,8 @@ __all__ = [
     "FrameworkApproval",
     "FrameworkVersion",
     "JointRating",
+    "Meeting",
+    "MeetingEvaluation",
     "Membership",
     "Party",
     "PartyRating",
@@ -44,6 +48,7 @@ __all__ = [
     "SignInFailure",
     "Signature",
     "SigningKey",
+    "StageEvent",
     "Standard",
     "User",
     "WebSession",

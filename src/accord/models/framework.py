@@ -22,7 +22,8 @@ class FrameworkVersion(Timestamped, Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="draft")
-    source_yaml: Mapped[str] = mapped_column(Text)
+    # read only when a framework is not yet in the process's cache (services/frameworks.py)
+    source_yaml: Mapped[str] = mapped_column(Text, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
 
     plan: Mapped[Plan] = relationship()

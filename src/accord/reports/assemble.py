@@ -35,6 +35,7 @@ from accord.services.actors import Actor
 
 from . import charts
 from .statement import anchor, scm_statement
+from .timeline import report_section, timeline_chart
 
 __all__ = ["REPORTABLE", "SECTIONS", "anchor", "build_report"]
 
@@ -51,6 +52,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("divergences", "Divergences and their resolution"),
     ("action-items", "Action items"),
     ("forecast", "Forecast"),
+    ("timeline", "Governance timeline"),
     ("appendix", "Appendix: standards and ratings"),
 )
 
@@ -126,6 +128,7 @@ def build_report(
         "forecast": _forecast(session, actor, plan, ev),
         "appendix": _appendix(fw, summary, party_codes, by_party, joint, titles, seen),
         "evidence_count": sum(len(v) for v in seen.values()),
+        "timeline": _timeline(session, actor, plan, ev),
     }
     report["highlights"] = _highlights(report)
     report["statement"] = scm_statement(report)
@@ -390,4 +393,16 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
         if s["stages"]
         else None,
         "forecast_fan": fan,
+        "timeline": timeline_chart(report["timeline"]) if report["timeline"]["events"] else None,
+    }
+
+
+def _timeline(session: Session, actor: Actor, plan: Plan, ev: Evaluation) -> dict[str, Any]:
+    """The plan's governance timeline (docs/governance.md), and where this evaluation went."""
+    from accord.services import timeline
+
+    doc = timeline.timeline_document(session=session, actor=actor, plan_code=plan.code)
+    return {
+        **report_section(doc),
+        "presented_to": timeline.meetings_of_evaluation(session, plan, ev.id),
     }

@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from accord import i18n
+
 from .statement import anchor
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -47,11 +49,16 @@ def _environment(kind: str = "html") -> Environment:
     """The Jinja environment of the file templates: HTML (escaped) or Markdown (plain text)."""
     if kind not in _envs:
         if kind == "html":
-            env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+            env = Environment(
+                loader=FileSystemLoader(TEMPLATES),
+                autoescape=select_autoescape(),
+                extensions=["jinja2.ext.i18n"],
+            )
         else:
             env = Environment(
                 loader=FileSystemLoader(TEMPLATES),
                 autoescape=False,
+                extensions=["jinja2.ext.i18n"],
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
@@ -61,6 +68,8 @@ def _environment(kind: str = "html") -> Environment:
             env.filters.update(
                 cell=_cell, f2=_f2, p0=_p0, d2=_d2, verdict=_verdict, resolution=_resolution
             )
+        # the report speaks the language in force (i18n.use_locale, or the request's)
+        i18n.install(env)
         _envs[kind] = env
     return _envs[kind]
 
@@ -112,6 +121,18 @@ def _css_string(text: str) -> str:
     return '"' + escaped.replace("\n", "\\A ") + '"'
 
 
+def _page_of_css() -> str:
+    """'page X of Y' in the current language, as CSS content with the page counters."""
+    text = i18n.gettext("page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for i, piece in enumerate(text.split("\0")):
+        if i % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
 def _claim_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -153,10 +174,13 @@ def render_html(report: dict[str, Any], *, svgs: dict[str, str] | None = None) -
         name: "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
         for name, svg in svgs.items()
     }
-    header = [report["marking"] or "", report["notice"] or ""]
+    header = [report["marking"] or "", i18n.term(report["notice"]) if report["notice"] else ""]
     tp = report["title_page"]
     ctx["header_css"] = _css_string("\n".join(line for line in header if line) or " ")
-    ctx["footer_css"] = _css_string(f"{tp['plan']['title']} — {tp['evaluation']['label']}")
+    ctx["footer_css"] = _css_string(
+        f"{i18n.title(tp['plan']['title'])} — {tp['evaluation']['label']}"
+    )
+    ctx["page_of_css"] = _page_of_css()
     return _environment().get_template("report/document.html").render(ctx)
 
 
@@ -166,8 +190,8 @@ def render_markdown(report: dict[str, Any], *, figures: dict[str, str] | None = 
     ctx = context(report, mode="markdown")
     ctx.update(
         figures=figures or {},
-        chart_titles=CHART_TITLES,
-        section_titles={sec["id"]: sec["title"] for sec in report["sections"]},
+        chart_titles={k: i18n.term(v) for k, v in CHART_TITLES.items()},
+        section_titles={sec["id"]: i18n.term(sec["title"]) for sec in report["sections"]},
     )
     text = _environment("md").get_template("report/report.md").render(ctx)
     # blank lines collapse to one: the template's control blocks leave runs of them

@@ -280,7 +280,8 @@ def _stages_clause(w: _Writer, s: dict[str, Any]) -> None:
         return
     st = stages[k]
     needed = st["required"] - st["not_applicable"]
-    target = f", targeted for {_long_date(st['target_date'])}," if st["target_date"] else ""
+    when = st.get("target_label") or (_long_date(st["target_date"]) if st["target_date"] else "")
+    target = f", targeted for {when}," if when else ""
     w.say(f"; on {st['name']} ({st['code']}) certification{target} they noted that ")
     verb = "is" if st["met"] == 1 else "are"
     w.cite(
@@ -318,9 +319,14 @@ def _forecast_clause(w: _Writer, report: dict[str, Any]) -> None:
     basis = f", from the joint ratings of {n} evaluations," if n else ""
     target = fc.get("target_date") or report["summary"]["plan"]["target_date"]
     w.say(f"; they further noted the model estimate{basis} of ")
+    # no target date in force (a conditions-based transition): the forecast's horizon instead
+    by = (
+        f"the target date of {_long_date(target)}"
+        if target
+        else f"the end of the forecast horizon, {_long_date(fc.get('horizon_date'))}"
+    )
     w.cite(
-        f"{_chance(pf['probability_by_target'])} that every condition is met by the "
-        f"target date of {_long_date(target)}",
+        f"{_chance(pf['probability_by_target'])} that every condition is met by {by}",
         "/forecast/plan_forecast/probability_by_target",
         "#forecast",
     )

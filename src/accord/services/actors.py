@@ -24,6 +24,7 @@ class Actor:
     username: str
     is_admin: bool
     roles: tuple[Role, ...] = ()
+    locale: str | None = None  # the user's interface language ("ko", "en"), None: negotiate
 
     @property
     def is_system(self) -> bool:
@@ -58,4 +59,5 @@ def actor_for(session: Session, user: User) -> Actor:
         username=user.username,
         is_admin=user.is_admin,
         roles=tuple(Role(plan, party, code, role) for plan, party, code, role in rows),
+        locale=user.locale,
     )

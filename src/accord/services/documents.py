@@ -9,6 +9,7 @@ from accord.engine.progress import NodeProgress, ProgressReport, describe_rule
 from accord.engine.scoring import Counts, NodeScore
 
 from .evaluations import HistoryPoint, SummaryView
+from .timeline import in_force_document
 
 ILLUSTRATIVE_NOTICE = "ILLUSTRATIVE — NOT AN ACTUAL ASSESSMENT"
 
@@ -90,13 +91,25 @@ def summary_document(view: SummaryView) -> dict[str, Any]:
     f_prog = {n.code: n for n in prog.fields} if prog else {}
     c_prog = {n.code: n for n in prog.conditions} if prog else {}
     fw = view.framework
+    # a target known only to the year or month ("FOC certification in 2026") reads as such
+    labels = {
+        d.what: d.date.label()
+        for d in (view.dates.stages if view.dates else ())
+        if d.date and d.date.precision != "day"
+    }
     return {
         "plan": {
             "code": plan.code,
             "title": plan.title,
-            "target_date": _date(plan.target_date),
+            "target_date": _date(fw.target_date),  # in force when the evaluation was held
             "illustrative": plan.illustrative,
         },
+        "dates_in_force": in_force_document(view.dates, fw) if view.dates else None,
+        "presented_to": [
+            {k: m[k] for k in ("code", "label", "body", "date", "status", "provenance")}
+            | {"public_record": m["public_record"], "illustrative": m["illustrative"]}
+            for m in view.presented_to
+        ],
         "illustrative": ev.illustrative or plan.illustrative,
         "notice": ILLUSTRATIVE_NOTICE if (ev.illustrative or plan.illustrative) else None,
         "evaluation": evaluation_document(ev),
@@ -123,6 +136,7 @@ def summary_document(view: SummaryView) -> dict[str, Any]:
                 "code": st.code,
                 "name": st.name,
                 "target_date": _date(st.target_date),
+                "target_label": labels.get(st.code),
                 "required": st.required,
                 "met": st.met,
                 "not_applicable": st.not_applicable,

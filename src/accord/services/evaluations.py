@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +13,10 @@ from sqlalchemy.orm import Session
 from accord.engine.framework import Framework
 from accord.engine.scoring import RatingVector, Rollup, encode, rollup
 from accord.engine.summary import EvaluationSummary, summarize
+from accord.engine.timeline import DatesInForce
 from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
 
-from . import Invalid, NotFound
+from . import Invalid, NotFound, timeline
 from .frameworks import framework_of
 
 Ratings = dict[str, str]
@@ -90,6 +92,8 @@ class SummaryView:
     summary: EvaluationSummary
     joint_rated: int
     party_rated: dict[str, int]
+    dates: DatesInForce | None = None  # the target dates in force when it was held
+    presented_to: tuple[dict[str, Any], ...] = ()  # where it went and when (meetings)
 
 
 def summarize_evaluation(
@@ -122,7 +126,10 @@ def summarize_evaluation(
             raise Invalid(
                 f"since: evaluation {since!r} has no joint ratings to compare {current.code!r} with"
             )
-    fw = framework_of(current.framework_version)
+    # stage and plan target dates as in force on the day the evaluation was held
+    fw, dates = timeline.framework_in_force(
+        session, plan, framework_of(current.framework_version), current.held_on
+    )
     # blind rating: drafts are never read for a summary, so nothing about them can leak
     parties = (
         {}
@@ -143,6 +150,8 @@ def summarize_evaluation(
         summary=summary,
         joint_rated=len(joint.get(current.id, {})),
         party_rated={p: len(r) for p, r in parties.items()},
+        dates=dates,
+        presented_to=tuple(timeline.meetings_of_evaluation(session, plan, current.id)),
     )
 
 

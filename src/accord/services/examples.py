@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
 from accord.models.evaluation import EVALUATION_KINDS, EVALUATION_STATUSES
 
-from . import Conflict, Invalid
-from .actors import Actor
+from . import Conflict, Invalid, governance
+from .actors import SYSTEM, Actor
 from .frameworks import current_version, framework_of
 from .plans import create_plan
 
@@ -36,6 +36,15 @@ def load_example(*, session: Session, name: str = "opcon") -> Plan:
     plan = create_plan(session=session, text=text, source=f"accord/data/{name}/framework.yaml")
     history = yaml.safe_load(example_text(name, "history.yaml"))
     load_history(session=session, plan=plan, data=history, source=f"{name}/history.yaml")
+    record = governance.example_record_text(name)
+    if record is not None:  # meetings, decisions, stage verifications: docs/governance.md
+        governance.load_record(
+            session=session,
+            actor=SYSTEM,
+            plan_code=plan.code,
+            data=yaml.safe_load(record),
+            source=f"{name}/public_record.yaml",
+        )
     return plan
 
 

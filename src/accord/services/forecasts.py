@@ -33,7 +33,7 @@ from accord.engine.framework import Framework
 from accord.engine.scoring import RatingVector
 from accord.models import Evaluation, Plan
 
-from . import Invalid, NotFound
+from . import Invalid, NotFound, timeline
 from .actors import Actor
 from .documents import ILLUSTRATIVE_NOTICE
 from .evaluations import encode_compatible, joint_ratings, list_evaluations
@@ -233,7 +233,11 @@ def forecast_plan(
     _check(paths, seed)
     plan = permissions.plan_for_actor(session, actor, plan_code)
     fw, used, history = _history(session, plan, as_of)
-    target = plan.target_date or fw.target_date
+    # the target dates in force on the day the forecast describes: the evaluation it is made
+    # as of, or today for the forecast of the whole history (decisions move dates: timeline)
+    day = used[-1].held_on if as_of is not None and used else dt.date.today()
+    fw, _dates = timeline.framework_in_force(session, plan, fw, day)
+    target = fw.target_date
     fc, skill = _simulate(fw, history, target, paths, seed)
     return forecast_document(plan, fw, used, fc, skill)
 

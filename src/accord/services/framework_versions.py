@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from accord import permissions
@@ -22,7 +22,7 @@ from accord.models import FrameworkApproval, FrameworkVersion, Party, Plan, Stan
 
 from . import Conflict, Invalid, NotFound, audit
 from .actors import Actor
-from .frameworks import framework_of
+from .frameworks import framework_of, insert_standards, parse_framework
 
 FINAL = ("agreed", "superseded")
 
@@ -102,9 +102,9 @@ def _target(plan: Plan, version: str) -> str:
     return f"{plan.code}/{version}"
 
 
-def _load_for(plan: Plan, text: str, source: str) -> Framework:
+def _load_for(plan: Plan, text: str, source: str, fw: Framework | None = None) -> Framework:
     """Validate `text` as a version of `plan`: FrameworkError, or Invalid for other parties."""
-    fw = framework_yaml.load(text, source)
+    fw = fw or parse_framework(text, source)
     theirs = [p.code for p in fw.parties]
     ours = [p.code for p in plan.parties]
     if sorted(theirs) != sorted(ours):
@@ -140,22 +140,6 @@ def _not_yet_approved(session: Session, row: FrameworkVersion, party: Party) -> 
         raise Conflict(f"{party.code} has already approved framework version {row.version!r}")
 
 
-def _standard_rows(fw: Framework) -> list[Standard]:
-    return [
-        Standard(
-            code=s.code,
-            condition_code=s.condition,
-            field_code=s.field,
-            title=s.title,
-            scale_code=s.scale,
-            threshold=s.threshold,
-            weight=s.weight,
-            position=i,
-        )
-        for i, s in enumerate(fw.standards())
-    ]
-
-
 def _summary(row: FrameworkVersion) -> dict[str, object]:
     return {"version": row.version, "status": row.status, "content_hash": row.content_hash}
 
@@ -180,7 +164,10 @@ def _info(session: Session, plan: Plan, row: FrameworkVersion) -> VersionInfo:
         status=row.status,
         content_hash=row.content_hash,
         created_at=row.created_at,
-        standards=len(row.standards),
+        standards=session.scalar(
+            select(func.count(Standard.id)).where(Standard.framework_version_id == row.id)
+        )
+        or 0,
         approvals=approvals,
         source_yaml=row.source_yaml,
     )
@@ -190,16 +177,23 @@ def _info(session: Session, plan: Plan, row: FrameworkVersion) -> VersionInfo:
 
 
 def create_draft(
-    *, session: Session, actor: Actor, plan: Plan, text: str, source: str
+    *,
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    text: str,
+    source: str,
+    framework: Framework | None = None,
 ) -> VersionInfo:
     """Store `text` as a new draft version of `plan`'s framework (administrators only).
 
+    `framework` is `text` already built and validated (by an importer), so not parsed again.
     Raises framework_yaml.FrameworkError listing every problem when the document is broken,
     Invalid when its parties are not the plan's, Conflict when its version label is taken.
     """
     _visible(actor, plan)
     permissions.require(actor, "framework.draft", plan=plan)
-    fw = _load_for(plan, text, source)
+    fw = _load_for(plan, text, source, framework)
     _label_free(session, plan, fw.version, other_than=None)
     row = FrameworkVersion(
         plan=plan,
@@ -208,9 +202,9 @@ def create_draft(
         source_yaml=text,
         content_hash=framework_yaml.content_hash(text),
     )
-    row.standards = _standard_rows(fw)
     session.add(row)
     session.flush()
+    insert_standards(session, row, fw)
     audit.record(
         session,
         actor,
@@ -237,10 +231,9 @@ def replace_draft(
     row.source_yaml = text
     row.content_hash = framework_yaml.content_hash(text)
     # the old rows go first: the new ones reuse their (version, code) keys
-    row.standards.clear()
     session.flush()
-    row.standards.extend(_standard_rows(fw))
-    session.flush()
+    session.execute(delete(Standard).where(Standard.framework_version_id == row.id))
+    insert_standards(session, row, fw)
     audit.record(
         session,
         actor,

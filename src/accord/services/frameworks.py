@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from accord import i18n
 from accord.engine.framework import Framework
 from accord.formats import framework_yaml
+from accord.gcpause import gc_paused
 from accord.models import FrameworkVersion, Plan, Standard
 
 from . import Conflict
@@ -19,7 +24,7 @@ def import_version(
 
     Raises framework_yaml.FrameworkError listing every problem when the document is broken.
     """
-    fw = framework_yaml.load(text, source)
+    fw = parse_framework(text, source)
     taken = session.scalar(
         select(FrameworkVersion.id).where(
             FrameworkVersion.plan_id == plan.id, FrameworkVersion.version == fw.version
@@ -34,27 +39,77 @@ def import_version(
         source_yaml=text,
         content_hash=framework_yaml.content_hash(text),
     )
-    version.standards = [
-        Standard(
-            code=s.code,
-            condition_code=s.condition,
-            field_code=s.field,
-            title=s.title,
-            scale_code=s.scale,
-            threshold=s.threshold,
-            weight=s.weight,
-            position=i,
-        )
-        for i, s in enumerate(fw.standards())
-    ]
     session.add(version)
     session.flush()
+    insert_standards(session, version, fw)
     return version
 
 
+def insert_standards(session: Session, version: FrameworkVersion, fw: Framework) -> None:
+    """The standard rows of a new version, in one multi-row INSERT (no ORM object per row)."""
+    rows = [
+        {
+            "framework_version_id": version.id,
+            "code": s.code,
+            "condition_code": s.condition,
+            "field_code": s.field,
+            "title": s.title,
+            "scale_code": s.scale,
+            "threshold": s.threshold,
+            "weight": s.weight,
+            "position": i,
+        }
+        for i, s in enumerate(fw.standards())
+    ]
+    if rows:
+        session.execute(insert(Standard), rows)
+    # the relationship was loaded empty (or never): the next access reads the rows just written
+    session.expire(version, ["standards"])
+
+
+# A stored version's text never changes and its hash is stored beside it, so frameworks are
+# parsed once per process and found by hash: a request does not even read the YAML column.
+_CACHE_SIZE = 8  # a framework of 1,200 standards holds about 2.5 MB
+_cache: OrderedDict[str, Framework] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cached(key: str) -> Framework | None:
+    with _cache_lock:
+        fw = _cache.get(key)
+        if fw is not None:
+            _cache.move_to_end(key)
+        return fw
+
+
+def _store(key: str, fw: Framework) -> None:
+    i18n.learn_titles(fw)  # pages show a Korean reader the Korean titles (accord/i18n.py)
+    with _cache_lock:
+        _cache[key] = fw
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def parse_framework(text: str, source: str) -> Framework:
+    """`framework_yaml.load`, skipped when this exact text was built before in this process."""
+    key = framework_yaml.content_hash(text)
+    fw = _cached(key)
+    if fw is None:
+        with gc_paused():
+            fw = framework_yaml.load(text, source)
+        _store(key, fw)
+    return fw
+
+
 def framework_of(version: FrameworkVersion) -> Framework:
-    """The engine's Framework for a stored version (parsed once per process, by content)."""
-    return framework_yaml.load_cached(version.source_yaml)
+    """The engine's Framework for a stored version (parsed once per process, by content hash)."""
+    fw = _cached(version.content_hash)
+    if fw is None:
+        with gc_paused():
+            fw = framework_yaml.load_stored(version.source_yaml)
+        _store(version.content_hash, fw)
+    return fw
 
 
 def current_version(*, session: Session, plan: Plan) -> FrameworkVersion | None:

@@ -12,11 +12,8 @@ public keys; `verify_bundle` checks such a bundle offline, without a database.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -49,6 +46,10 @@ from .audit import canonical
 from .evaluations import get_evaluation, summarize_evaluation
 from .evidence_lifecycle import record_references
 
+if TYPE_CHECKING:
+    # imported where keys are made or unlocked: OpenSSL's bindings cost every worker ~8 MB
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 # --- keys -------------------------------------------------------------------------------
 
 
@@ -76,6 +77,9 @@ def create_signing_key(
         raise Invalid(f"passphrase: at least {MIN_PASSPHRASE} characters")
     if session.scalar(select(SigningKey.id).where(SigningKey.user_id == user.id)) is not None:
         raise Conflict(f"{user.username} already has a signing key")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private = Ed25519PrivateKey.generate()
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -120,6 +124,10 @@ def signing_key_of(*, session: Session, user_id: int) -> SigningKey | None:
 
 
 def _unlock(key: SigningKey, passphrase: str) -> Ed25519PrivateKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         private = serialization.load_pem_private_key(
             key.private_key_pem.encode("ascii"), passphrase.encode("utf-8")

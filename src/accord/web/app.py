@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -15,31 +14,43 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord import __version__
+from accord import __version__, i18n
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound, throttle
 
+from .api import account as api_account
+from .api import admin as api_admin
+from .api import audit as api_audit
 from .api import evaluations as api_evaluations
 from .api import evidence as api_evidence
 from .api import feeds as api_feeds
 from .api import forecasts as api_forecasts
+from .api import framework_tree as api_framework_tree
 from .api import frameworks as api_frameworks
+from .api import governance as api_governance
 from .api import inbox as api_inbox
+from .api import new_plan as api_new_plan
 from .api import plans as api_plans
 from .api import reports as api_reports
 from .api import sheets as api_sheets
 from .api import signatures as api_signatures
 from .auth import BadCsrf, NotSignedIn
-from .pages import api_docs, dashboard, rounds
+from .pages import admin as admin_pages
+from .pages import api_docs, dashboard, evaluations_list, frameworks, new_plan, profile, rounds
+from .pages import audit as audit_pages
 from .pages import evidence as evidence_pages
+from .pages import governance as governance_pages
 from .pages import inbox as inbox_pages
+from .pages import language as language_page
 from .pages import report as report_page
 from .pages import session as session_pages
 from .pages import sheets as sheet_pages
-from .templating import make_templates
+from .templating import make_templates, request_locale
 
 HERE = Path(__file__).parent
 
@@ -54,6 +65,38 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+_SECURITY_RAW = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every HTTP response that does not set its own, and activates
+    the request's language before the route runs.
+
+    A plain ASGI middleware: Starlette's `@app.middleware("http")` wraps each request in a
+    task group and a streamed response, which cost more than the summary API's whole answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # the language before sign-in is known (the route's actor may refine it: web/auth.py)
+        i18n.activate(request_locale(Request(scope)))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in _SECURITY_RAW if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -81,7 +124,10 @@ def create_app(settings: Settings) -> FastAPI:
     templates.env.globals.update(settings=settings, version=__version__)
     app.state.templates = templates
 
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # the static files are compressed (vega's 840 KB travel as 280 KB); the pages are not, as
+    # they carry the session's CSRF token next to text a request can choose (BREACH)
+    static = GZipMiddleware(StaticFiles(directory=HERE / "static"), minimum_size=1024)
+    app.mount("/static", static, name="static")
     app.include_router(api_plans.router)
     app.include_router(api_signatures.router)
     app.include_router(api_frameworks.router)
@@ -92,25 +138,34 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_forecasts.router)
     app.include_router(api_reports.router)
     app.include_router(api_sheets.router)
+    app.include_router(api_governance.router)
+    app.include_router(api_account.router)
+    app.include_router(api_admin.router)
+    app.include_router(api_audit.router)
+    app.include_router(api_framework_tree.router)
+    app.include_router(api_new_plan.router)
+    app.include_router(new_plan.router)  # before the dashboard: /plans/new is not a plan
     app.include_router(dashboard.router)
+    app.include_router(evaluations_list.router)
+    app.include_router(frameworks.router)
+    app.include_router(audit_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(profile.router)
     app.include_router(rounds.router)
     app.include_router(inbox_pages.router)
     app.include_router(report_page.router)
     app.include_router(session_pages.router)
     app.include_router(sheet_pages.router)
     app.include_router(evidence_pages.router)
+    app.include_router(governance_pages.router)
     app.include_router(api_docs.router)
+    app.include_router(language_page.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     def error(request: Request, status: int, detail: str) -> Response:
         if request.url.path.startswith("/api/"):

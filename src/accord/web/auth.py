@@ -12,10 +12,12 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from accord import i18n
 from accord.services import accounts
 from accord.services.actors import Actor, actor_for
 
 from .deps import SESSION
+from .templating import request_locale
 
 SESSION_COOKIE = "accord_session"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -65,6 +67,7 @@ async def get_actor_optional(request: Request, session: Session = SESSION) -> Ac
         actor = await run_in_threadpool(_token_actor, session, header[7:].strip())
         request.state.csrf_token = None
         request.state.actor = actor
+        i18n.activate(request_locale(request))
         return actor
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -77,6 +80,7 @@ async def get_actor_optional(request: Request, session: Session = SESSION) -> Ac
     if request.method in UNSAFE and not await _csrf_ok(request, csrf_token):
         raise BadCsrf("missing or wrong CSRF token: reload the page and try again")
     request.state.actor = actor
+    i18n.activate(request_locale(request))  # the user's preference, for the route's own text
     return actor
 
 

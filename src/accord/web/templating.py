@@ -1,4 +1,5 @@
-"""Jinja2 set-up shared by the pages: the signed-in actor and CSRF token in every template."""
+"""Jinja2 set-up shared by the pages: the signed-in actor, CSRF token and language in every
+template."""
 
 from __future__ import annotations
 
@@ -9,25 +10,44 @@ import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from accord import i18n
+
 HERE = Path(__file__).parent
+LANG_COOKIE = "accord_lang"
+
+
+def request_locale(request: Request) -> str:
+    """The language of this request (see `i18n.choose` for the order)."""
+    actor = getattr(request.state, "actor", None)
+    return i18n.choose(
+        explicit=request.query_params.get("lang"),
+        user=getattr(actor, "locale", None),
+        cookie=request.cookies.get(LANG_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
 
 
 def _context(request: Request) -> dict[str, Any]:
+    # rendering happens right after, in this same thread or task: the shared environment's
+    # gettext reads the context variable, so nothing global changes per request
+    lang = request_locale(request)
+    i18n.activate(lang)
     return {
         "actor": getattr(request.state, "actor", None),
         "csrf_token": getattr(request.state, "csrf_token", None),
+        "lang": lang,
     }
 
 
 def make_templates() -> Jinja2Templates:
-    """The page templates, with the actor and CSRF token available to each."""
+    """The page templates, with the actor, CSRF token and language available to each."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )
-    # `_`, `gettext`, `ngettext` and {% trans %} in every template; the catalogs replace these
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # `_`, `gettext`, `ngettext`, {% trans %} and the date/number filters in every template
+    i18n.install(env)
     return Jinja2Templates(env=env, context_processors=[_context])
 
 

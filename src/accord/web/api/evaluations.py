@@ -7,14 +7,16 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from accord.services import action_items, lifecycle, ratings, reconciliation
+from accord.services import action_items, lifecycle, ratings, reconciliation, trees
 from accord.services.actors import Actor
 
 from ..auth import get_actor
 from ..deps import SESSION
+from .fastjson import fast_json
 from .schemas import ErrorPublic
 
 router = APIRouter(prefix="/api/v1/plans/{plan}", tags=["evaluations"])
@@ -71,6 +73,56 @@ class ActionItemIn(BaseModel):
     status: str | None = None
     notes: str | None = None
     due_on: dt.date | None = None
+
+
+class RatingPublic(BaseModel):
+    standard: str
+    level: str
+    rationale: str
+    version: int
+    updated_at: str | None
+
+
+class TreeStandardPublic(BaseModel):
+    code: str
+    title: str
+    threshold: str
+    joint: str | None = Field(description="The joint level, once there is one")
+    ratings: dict[str, str | None] = Field(description="Level by visible party (None: unrated)")
+
+
+class TreeNodePublic(BaseModel):
+    code: str
+    title: str
+    score: float | None = Field(description="Joint roll-up score in [0, 1]; None: nothing rated")
+    met: int
+    not_met: int
+    not_rated: int
+    not_applicable: int
+    parties: dict[str, float | None] = Field(description="Roll-up of each visible party's levels")
+
+
+class TreeFieldPublic(TreeNodePublic):
+    standards: list[TreeStandardPublic]
+
+
+class TreeConditionPublic(TreeNodePublic):
+    fields: list[TreeFieldPublic]
+
+
+class TreePublic(BaseModel):
+    plan: str
+    evaluation: str
+    status: str
+    illustrative: bool
+    framework: str = Field(description="The framework version evaluated")
+    parties: list[str] = Field(description="Parties whose levels you may see (blind rating)")
+    score: float | None
+    met: int
+    not_met: int
+    not_rated: int
+    not_applicable: int
+    conditions: list[TreeConditionPublic]
 
 
 Obj = dict[str, Any]
@@ -136,39 +188,56 @@ def deadline(
     )
 
 
-@router.get("/evaluations/{code}/ratings/{party}", responses=ERRORS)
+@router.get("/evaluations/{code}/tree", response_model=TreePublic, responses=ERRORS)
+def tree(
+    plan: str,
+    code: str,
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """The whole framework tree with roll-ups and every level you may see (blind rating)."""
+    return fast_json(trees.evaluation_tree(session=session, actor=actor, plan_code=plan, code=code))
+
+
+@router.get(
+    "/evaluations/{code}/ratings/{party}", response_model=list[RatingPublic], responses=ERRORS
+)
 def party_ratings(
     plan: str,
     code: str,
     party: str,
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
-) -> list[Obj]:
+) -> Response:
     """A party's ratings: its own members only, until every party has submitted."""
-    return ratings.party_ratings(
-        session=session, actor=actor, plan_code=plan, code=code, party_code=party
+    return fast_json(
+        ratings.party_ratings(
+            session=session, actor=actor, plan_code=plan, code=code, party_code=party
+        )
     )
 
 
-@router.put("/evaluations/{code}/ratings", responses=ERRORS)
+@router.put("/evaluations/{code}/ratings", response_model=list[RatingPublic], responses=ERRORS)
 def save(
     plan: str,
     code: str,
     body: RatingsIn,
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
-) -> list[Obj]:
+) -> Response:
     """Create or change your party's ratings, all or none; a stale version is 409."""
     inputs = [
         ratings.RatingInput(r.standard, r.level, r.rationale, r.version) for r in body.ratings
     ]
-    return ratings.save_ratings(
-        session=session,
-        actor=actor,
-        plan_code=plan,
-        code=code,
-        ratings=inputs,
-        party_code=body.party,
+    return fast_json(
+        ratings.save_ratings(
+            session=session,
+            actor=actor,
+            plan_code=plan,
+            code=code,
+            ratings=inputs,
+            party_code=body.party,
+        )
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from accord import permissions
 from accord.engine.diff import FrameworkDiff
 from accord.formats import framework_yaml
+from accord.services import framework_import
 from accord.services import framework_versions as versions
 from accord.services.actors import Actor
 
@@ -113,6 +114,19 @@ DRAFT_ERRORS: dict[int | str, dict[str, Any]] = {
 
 class DraftIn(BaseModel):
     yaml: str = Field(description="A framework document (docs/framework-format.md)")
+
+
+class CisoLibraryIn(BaseModel):
+    library: str = Field(description="A CISO Assistant framework library (its YAML text)")
+    version: str | None = Field(
+        None, description="The new draft's version label; default: the library's version"
+    )
+    scale: str = Field(
+        "implementation",
+        description="Scale preset when the library has no scores_definition "
+        "(implementation or yesno)",
+    )
+    threshold: str | None = Field(None, description="The level (or score) that counts as met")
 
 
 class ApproveIn(BaseModel):
@@ -232,6 +246,37 @@ def create_draft(
     except framework_yaml.FrameworkError as exc:
         return problems_response(exc)
     return version_document(info, source=True)
+
+
+@router.post(
+    "/ciso-library",
+    status_code=201,
+    response_model=FrameworkVersionRef,
+    responses=WRITE_ERRORS,
+)
+def import_ciso_library(
+    plan: str,
+    body: CisoLibraryIn,
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> dict[str, Any]:
+    """Import a CISO Assistant framework library as a new draft version (administrators).
+
+    The library's tree becomes conditions, fields and standards (docs/interop.md); the plan's
+    parties are the draft's.  The answer leaves out the converted YAML: GET the version for it.
+    """
+    the_plan = permissions.plan_for_actor(session, actor, plan)
+    info = framework_import.import_ciso_draft(
+        session=session,
+        actor=actor,
+        plan=the_plan,
+        text=body.library,
+        source=SOURCE,
+        version=body.version,
+        scale=body.scale,
+        threshold=body.threshold,
+    )
+    return version_document(info)
 
 
 @router.put(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
 from accord import permissions
-from accord.services import documents, evaluations
+from accord.services import documents, evaluations, revisions
 from accord.services.actors import Actor
 
 from ..auth import get_actor
@@ -81,13 +81,31 @@ def summary(
     ),
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
-) -> dict[str, Any]:
+) -> Response:
     """The dashboard's figures for one evaluation: roll-up, stages, gaps, progress, agreement."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
-    view = evaluations.summarize_evaluation(
-        session=session, plan=the_plan, code=evaluation, since=since
+
+    def body() -> bytes:
+        view = evaluations.summarize_evaluation(
+            session=session, plan=the_plan, code=evaluation, since=since
+        )
+        return (
+            schemas.SummaryPublic.model_validate(documents.summary_document(view))
+            .model_dump_json()
+            .encode()
+        )
+
+    # the same for every caller allowed to see the plan, until the next audited change
+    key = (
+        "summary",
+        str(session.get_bind().engine.url),
+        the_plan.id,
+        the_plan.created_at,
+        evaluation,
+        since,
+        revisions.current(session),
     )
-    return documents.summary_document(view)
+    return Response(revisions.remembered(key, body), media_type="application/json")
 
 
 @router.get("/plans/{plan}/history", response_model=schemas.HistoryPublic, responses=NOT_FOUND)

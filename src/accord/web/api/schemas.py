@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 
@@ -71,6 +73,7 @@ class StagePublic(BaseModel):
     code: str
     name: str
     target_date: str | None
+    target_label: str | None = None  # "2026" for a target known only to the year
     required: int
     met: int
     not_applicable: int
@@ -156,6 +159,9 @@ class SummaryPublic(BaseModel):
     gaps: list[GapPublic]
     progress: ProgressPublic | None
     agreement: list[PairAgreement]
+    # the target dates in force on the day of the evaluation, and what set them (governance)
+    dates_in_force: dict[str, Any] | None = None
+    presented_to: list[dict[str, Any]] = []  # the meetings it went to, in chain order
 
 
 class HistoryPoint(BaseModel):

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from accord import permissions
+from accord.i18n import gettext as _
 from accord.models.evaluation import ACTION_STATUSES
 from accord.services import Conflict, Invalid, action_items, evidence_lifecycle
 from accord.services import evidence as evidence_service
@@ -72,9 +73,11 @@ def render_items(
             actor, "action.edit", plan=the_plan, party_id=party_ids.get(item["owner"])
         )
     done = next((i for i in items if i["uid"] == updated), None)
-    message = f"Action item for {done['standard']} updated." if done else None
-    if done and evidence in ("added", "removed"):
-        message = f"Evidence {evidence} (action item for {done['standard']})."
+    message = _("Action item for %(std)s updated.", std=done["standard"]) if done else None
+    if done and evidence == "added":
+        message = _("Evidence added (action item for %(std)s).", std=done["standard"])
+    elif done and evidence == "removed":
+        message = _("Evidence removed (action item for %(std)s).", std=done["standard"])
     shown = evidence_service.action_item_evidence(session=session, actor=actor, plan_code=plan_code)
     return render(
         request,

@@ -26,9 +26,10 @@ def home(
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
-    """The only plan's dashboard, or the list of plans."""
+    """The only plan's dashboard, or the list of plans (always for administrators: it is
+    where a new plan starts)."""
     all_plans = permissions.visible_plans(session, actor)
-    if len(all_plans) == 1:
+    if len(all_plans) == 1 and not actor.is_admin:
         return RedirectResponse(
             request.url_for("dashboard", plan=all_plans[0].code), status_code=303
         )
@@ -47,12 +48,13 @@ def dashboard(
     """The plan dashboard for one evaluation (default: the latest with joint ratings)."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
     all_evaluations = evaluations.list_evaluations(session=session, plan=the_plan)
-    doc = None
+    doc, went = None, []
     if all_evaluations:
         view = evaluations.summarize_evaluation(
             session=session, plan=the_plan, code=evaluation, since=since
         )
         doc = documents.summary_document(view)
+        went = doc["presented_to"]  # where the evaluation went and when (governance)
     history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
     titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
     spec = charts.condition_scores(history, titles, illustrative=the_plan.illustrative)
@@ -70,6 +72,7 @@ def dashboard(
             "plan": the_plan,
             "evaluations": all_evaluations,
             "doc": doc,
+            "went": went,
             "history": history,
             "chart_json": json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c"),
             "forecast": forecast,

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from accord.i18n import gettext as _
 from accord.services import Conflict, Invalid
 from accord.services import evidence as evidence_service
 from accord.services import evidence_lifecycle as lifecycle
@@ -138,7 +139,7 @@ def attach_to_rating(
             actor,
             plan,
             code,
-            problem=f"Nothing was attached: {exc}",
+            problem=_("Nothing was attached: %(why)s", why=exc),
             evidence_form={**f, "std": standard},
             status_code=413 if form.too_large else 409 if isinstance(exc, Conflict) else 422,
         )
@@ -168,7 +169,7 @@ def attach_to_action_item(
             session,
             actor,
             plan,
-            problem=f"no evidence was attached to the item: {exc}",
+            problem=_("no evidence was attached to the item: %(why)s", why=exc),
             status_code=413 if form.too_large else 422,
         )
     return back(f"/plans/{plan}/action-items?updated={uid}&evidence=added#ai-{uid}")
@@ -206,7 +207,7 @@ def remove(
             actor,
             plan,
             code,
-            problem=f"Nothing was removed: {exc}.",
+            problem=_("Nothing was removed: %(why)s.", why=exc),
             status_code=409,
         )
     if to_items:

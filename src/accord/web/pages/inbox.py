@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from accord import permissions
+from accord.i18n import lazy_gettext
 from accord.models.feed import ITEM_STATUSES
 from accord.services import Conflict, Invalid, inbox_review
 from accord.services import inbox as inbox_service
@@ -25,10 +26,10 @@ from .round_common import back, form_fields, parties_for, render
 router = APIRouter(include_in_schema=False)
 FILTERS = ("status", "condition", "feed", "standard", "q")
 DONE = {
-    "reviewed": "marked reviewed",
-    "dismissed": "dismissed",
-    "reopened": "put back to unreviewed",
-    "attached": "attached as evidence and marked reviewed",
+    "reviewed": lazy_gettext("marked reviewed"),
+    "dismissed": lazy_gettext("dismissed"),
+    "reopened": lazy_gettext("put back to unreviewed"),
+    "attached": lazy_gettext("attached as evidence and marked reviewed"),
 }
 
 

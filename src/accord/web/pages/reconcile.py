@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.engine.framework import NOT_APPLICABLE
+from accord.i18n import gettext as _
+from accord.i18n import lazy_gettext
 from accord.services import lifecycle, ratings, reconciliation
 from accord.services.actors import Actor
 from accord.services.frameworks import framework_of
@@ -33,9 +35,9 @@ from .round_common import (
 
 router = APIRouter(include_in_schema=False)
 DONE = {
-    "proposed": "Proposal recorded for {std}.",
-    "approved": "Approval recorded for {std}.",
-    "agreed": "{std} is agreed: its joint level is recorded.",
+    "proposed": lazy_gettext("Proposal recorded for %(std)s."),
+    "approved": lazy_gettext("Approval recorded for %(std)s."),
+    "agreed": lazy_gettext("%(std)s is agreed: its joint level is recorded."),
 }
 
 
@@ -64,9 +66,9 @@ def reconciliation_page(
         )
     message = None
     if done in DONE and std in fw.standards_by_code:
-        message = DONE[done].format(std=std)
+        message = str(DONE[done]) % {"std": std}
     elif begun:
-        message = "Every party has submitted: reconciliation has begun."
+        message = _("Every party has submitted: reconciliation has begun.")
     unresolved = [i for i in queue["items"] if i["joint"] is None]
     resolved = [i for i in queue["items"] if i["joint"] is not None]
     return render(

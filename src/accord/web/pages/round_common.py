@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from accord import permissions
+from accord.i18n import gettext as _
 from accord.models import Evaluation, Party, Plan
 from accord.services import documents
 from accord.services.actors import Actor
@@ -69,20 +70,20 @@ def pick_party(choices: list[Party], wanted: str | None) -> Party | None:
 
 def round_nav(plan: Plan, evaluation: Evaluation, current: str) -> list[dict[str, Any]]:
     """The round's sub-navigation; steps not reached yet are left out."""
-    items = [("workspace", "Workspace", evaluation_url(plan, evaluation))]
+    items = [("workspace", _("Workspace"), evaluation_url(plan, evaluation))]
     if evaluation.status in AFTER_RATING:
         items.append(
             (
                 "reconciliation",
-                "Reconciliation",
+                _("Reconciliation"),
                 evaluation_url(plan, evaluation, "/reconciliation"),
             )
         )
     if evaluation.status in ("concluded", "signed"):
-        items.append(("sign-off", "Sign-off", evaluation_url(plan, evaluation, "/sign-off")))
-        items.append(("report", "Report", evaluation_url(plan, evaluation, "/report")))
-    items.append(("action-items", "Action items", f"/plans/{plan.code}/action-items"))
-    items.append(("dashboard", "Dashboard", f"/plans/{plan.code}?evaluation={evaluation.code}"))
+        items.append(("sign-off", _("Sign-off"), evaluation_url(plan, evaluation, "/sign-off")))
+        items.append(("report", _("Report"), evaluation_url(plan, evaluation, "/report")))
+    items.append(("action-items", _("Action items"), f"/plans/{plan.code}/action-items"))
+    items.append(("dashboard", _("Dashboard"), f"/plans/{plan.code}?evaluation={evaluation.code}"))
     return [
         {"key": k, "label": label, "url": url, "current": k == current} for k, label, url in items
     ]

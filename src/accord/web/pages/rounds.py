@@ -16,6 +16,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from accord.engine.framework import NOT_APPLICABLE, Framework
+from accord.i18n import gettext as _
+from accord.i18n import ngettext
 from accord.models import Evaluation, Plan
 from accord.services import (
     Conflict,
@@ -44,6 +46,7 @@ from .round_common import (
 )
 
 router = APIRouter(include_in_schema=False)
+COMPACT_OVER = 100  # standards; see "compact_evidence" in render_workspace
 
 
 @router.get(EVALUATION, name="workspace")
@@ -57,6 +60,7 @@ def workspace(
     submitted: str | None = Query(None),
     reopen: str | None = Query(None),
     evidence: str | None = Query(None),
+    attach: str | None = Query(None, max_length=64, description="the standard to add evidence to"),
     session: Session = SESSION,
     actor: Actor = Depends(get_actor),
 ) -> Response:
@@ -67,6 +71,7 @@ def workspace(
         "submitted": submitted,
         "reopen": reopen,
         "evidence": evidence,
+        "attach": attach,
     }
     return render_workspace(request, session, actor, plan, code, party=party, flash=flash)
 
@@ -167,6 +172,11 @@ def render_workspace(
             "all_submitted": ev.status in AFTER_RATING,
             **evidence_view.workspace_evidence(session, actor, plan, ev),
             "evidence_form": evidence_form or {},
+            # a form to add evidence under every one of 1,000 standards is most of the page's
+            # size and render time: past COMPACT_OVER standards each gets a link that opens
+            # the page with that standard's form (?attach=CODE)
+            "compact_evidence": total > COMPACT_OVER,
+            "attach_to": (flash or {}).get("attach"),
             "voter": pick_party(parties_for(actor, plan, "submission.reopen"), None)
             if ev.status in ("open", "reconciliation")
             else None,
@@ -181,25 +191,32 @@ def _message(flash: dict[str, Any], fw: Framework, status: dict[str, Any]) -> st
     if flash.get("evidence") in ("added", "removed"):
         std = flash.get("std")
         where = f" ({std})" if std in fw.standards_by_code else ""
-        return f"Evidence {flash['evidence']}{where}."
+        if flash["evidence"] == "added":
+            return _("Evidence added%(where)s.", where=where)
+        return _("Evidence removed%(where)s.", where=where)
     if flash.get("submitted") in submitted:
-        return f"{flash['submitted']} has submitted its ratings: they are final now."
+        return _(
+            "%(party)s has submitted its ratings: they are final now.", party=flash["submitted"]
+        )
     target = flash.get("reopen")
     if target in submitted:
         if submitted[target]:
-            return (
-                f"Your agreement to reopen {target}’s submission is recorded: it reopens "
-                "when every party agrees."
+            return _(
+                "Your agreement to reopen %(party)s’s submission is recorded: it reopens "
+                "when every party agrees.",
+                party=target,
             )
-        return f"{target}’s submission is reopened: its ratings can change again."
+        return _("%(party)s’s submission is reopened: its ratings can change again.", party=target)
     saved = flash.get("saved")
     if saved is None:
         return None
     if saved == 0:
-        return "Nothing to save: no rating changed."
+        return _("Nothing to save: no rating changed.")
     std = flash.get("std")
     which = f" ({std})" if saved == 1 and std in fw.standards_by_code else ""
-    return f"Saved {saved} rating{'s' if saved != 1 else ''}{which}."
+    return ngettext(
+        "Saved %(num)d rating%(which)s.", "Saved %(num)d ratings%(which)s.", saved, which=which
+    )
 
 
 def _tree(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.services import Refused, accounts, throttle
 from accord.services.examples import DEMO_PEOPLE, demo_password
 
@@ -85,7 +86,7 @@ def sign_in(
     if not cookie or not hmac.compare_digest(cookie, pre_token):
         return _form(
             request,
-            error="The form expired: please sign in again.",
+            error=_("The form expired: please sign in again."),
             status=403,
             next_url=_safe_next(next),
             username=username,
@@ -102,12 +103,12 @@ def sign_in(
         return locked
     except Refused as exc:  # the failure is counted: returning normally commits it
         return _form(
-            request, error=str(exc), status=401, next_url=_safe_next(next), username=username
+            request, error=_(str(exc)), status=401, next_url=_safe_next(next), username=username
         )
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # rotation: a sign-in never carries on a session that existed before it
         accounts.end_session(session=session, token=previous)
-    token, _ = accounts.start_session(session=session, user=user)
+    token, _session = accounts.start_session(session=session, user=user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

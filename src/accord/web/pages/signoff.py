@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.services import Invalid, documents, evaluations, ratings, signatures
 from accord.services.actors import Actor
 
@@ -76,11 +77,11 @@ def _page(
     )
     message = None
     if signed in {p.code for p in plan.parties}:
-        message = f"{signed} has signed."
+        message = _("%(party)s has signed.", party=signed)
         if state["status"] == "signed":
-            message += " Every party has signed: the evaluation is sealed."
+            message += " " + _("Every party has signed: the evaluation is sealed.")
     elif concluded:
-        message = "The evaluation is concluded: the parties’ signers can sign it now."
+        message = _("The evaluation is concluded: the parties’ signers can sign it now.")
     return render(
         request,
         "rounds/sign_off.html",

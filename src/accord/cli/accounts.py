@@ -1,0 +1,113 @@
+"""Administration from the server's shell, as the local operator: a plan from a bundled
+template, the list of accounts, and listing and revoking API tokens (the web application's
+New-plan and administration pages do the same)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accord.services import admin, new_plan
+from accord.services.actors import SYSTEM
+
+from .base import app  # noqa: F401  (the groups below are registered on it)
+from .common import DATA_DIR, fail, out, settings_for, workspace_session
+from .plans import plan_app
+from .users import token_app, user_app
+
+
+def _party(value: str) -> tuple[str, str]:
+    code, sep, name = value.partition("=")
+    if not sep or not code.strip() or not name.strip():
+        raise fail(f"--party {value!r}: give it as CODE=Name, e.g. VEND=Vendor")
+    return code.strip(), name.strip()
+
+
+@plan_app.command("new")
+def plan_new(
+    code: str = typer.Argument(..., help="The new plan's code (no spaces)."),
+    template: str = typer.Option(
+        "bilateral", "--template", help="Bundled template: bilateral (blank) or opcon."
+    ),
+    title: str | None = typer.Option(None, "--title", help="Replace the template's title."),
+    party: list[str] = typer.Option(
+        [], "--party", help="Rename a party, as CODE=Name; give one per party, in order."
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Create a plan from a bundled template (the New-plan page's templates)."""
+    parties = [_party(p) for p in party] or None
+    with workspace_session(settings_for(data_dir), initialise=True) as session:
+        plan = new_plan.create(
+            session=session,
+            actor=SYSTEM,
+            code=code,
+            template=template,
+            title=title,
+            parties=parties,
+        )
+        listed = ", ".join(p.code for p in plan.parties)
+        out.print(f"created plan {plan.code} ({plan.title}; parties {listed})", highlight=False)
+
+
+@user_app.command("list")
+def user_list(data_dir: Path | None = DATA_DIR) -> None:
+    """List the accounts with their roles, whether they are active, and their live tokens."""
+    with workspace_session(settings_for(data_dir)) as session:
+        users = admin.list_users(session=session, actor=SYSTEM)
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("username", "name", "roles", "tokens", ""):
+        table.add_column(col)
+    for u in users:
+        roles = "; ".join(
+            f"{r['plan']}: {(r['party'] + ' ') if r['party'] else ''}{r['role']}"
+            for r in u["roles"]
+        )
+        flags = ", ".join(
+            f for f, on in (("admin", u["is_admin"]), ("deactivated", not u["active"])) if on
+        )
+        table.add_row(u["username"], u["display_name"], roles or "—", str(u["live_tokens"]), flags)
+    out.print(table)
+
+
+@token_app.command("list")
+def token_list(
+    username: str | None = typer.Argument(None, help="Only this user's tokens."),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """List API tokens (never their secrets: the first characters identify them)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        tokens = admin.list_tokens(session=session, actor=SYSTEM)
+    tokens = [t for t in tokens if username is None or t["user"] == username]
+    if not tokens:
+        out.print("no API tokens")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    # the id is what `token revoke` needs: folded onto two lines rather than cut short
+    table.add_column("id", overflow="fold")
+    for col in ("user", "name", "starts with", "created", "state"):
+        table.add_column(col)
+    for t in tokens:
+        table.add_row(
+            t["uid"],
+            t["user"],
+            t["name"],
+            t["prefix"] + "…",
+            (t["created_at"] or "")[:10],
+            "revoked" if t["revoked"] else "live",
+        )
+    out.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: str = typer.Argument(..., help="The token's id (from `accord token list`)."),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Revoke an API token: it stops working at once."""
+    with workspace_session(settings_for(data_dir)) as session:
+        doc = admin.revoke_token(session=session, actor=SYSTEM, uid=token)
+    out.print(f"revoked token {doc['name']} ({doc['prefix']}…) of {doc['user']}", highlight=False)

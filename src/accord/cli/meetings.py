@@ -1,0 +1,376 @@
+"""Governance commands: meetings of the plan's bodies and their briefs, decisions, the dates in
+force and the timeline (docs/governance.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich import box
+from rich.table import Table
+
+from accord.reports import brief as brief_report
+from accord.services import governance, meetings, plans, timeline
+
+from .base import app
+from .common import DATA_DIR, TOKEN, actor_or_operator, err, fail, out, settings_for
+from .common import workspace_session as _ws
+
+meeting_app = typer.Typer(
+    help="Meetings of the plan's bodies and their briefs.", no_args_is_help=True
+)
+decision_app = typer.Typer(help="Decisions of the plan's bodies.", no_args_is_help=True)
+app.add_typer(meeting_app, name="meeting")
+app.add_typer(decision_app, name="decision")
+
+PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+JSON = typer.Option(False, "--json", help="Print JSON (the API's document) instead of a table.")
+MEETING = typer.Argument(..., help="The meeting: MCM-50, '50th MCM' or its uid.")
+MARK = {"public_record": "public record", "illustrative": "illustrative", "recorded": ""}
+
+
+def _print_json(doc: Any) -> None:
+    out.print_json(json.dumps(doc, ensure_ascii=False))
+
+
+def _run(data_dir: Path | None, token: str | None, plan: str | None, fn: Any) -> Any:
+    with _ws(settings_for(data_dir)) as session:
+        actor = actor_or_operator(session, token)
+        code = plans.default_plan(session=session, code=plan).code
+        return fn(session, actor, code)
+
+
+@meeting_app.command("list")
+def meeting_list(
+    body: str | None = typer.Option(None, "--body", help="Only this body's meetings."),
+    as_json: bool = JSON,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """The plan's meetings in date order, each marked public record or illustrative."""
+    rows = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: meetings.list_meetings(session=s, actor=a, plan_code=c, body=body),
+    )
+    if as_json:
+        return _print_json(rows)
+    table = Table(box=box.SIMPLE)
+    for col in ("meeting", "date", "status", "presented", "source"):
+        table.add_column(col)
+    for m in rows:
+        presented = " ".join(p["code"] for p in m["presented"])
+        table.add_row(m["label"], m["date"]["label"], m["status"], presented, MARK[m["provenance"]])
+    out.print(table)
+
+
+@meeting_app.command("show")
+def meeting_show(
+    meeting: str = MEETING,
+    as_json: bool = JSON,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """One meeting: what was presented, its outcome, its decisions and their sources."""
+    m = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: meetings.get_meeting(session=s, actor=a, plan_code=c, meeting=meeting),
+    )
+    if as_json:
+        return _print_json(m)
+    mark = f" [{MARK[m['provenance']]}]" if MARK[m["provenance"]] else ""
+    out.print(f"{m['label']} · {m['date']['label']} · {m['status']}{mark}", markup=False)
+    if m["presented"]:
+        out.print("presented: " + ", ".join(p["label"] for p in m["presented"]), highlight=False)
+    if m["outcome"]:
+        out.print(f"outcome: {m['outcome']}", highlight=False, soft_wrap=True)
+    for d in m["decisions"]:
+        out.print(f"- [{d['status']}] {d['text']} ({d['kind']})", highlight=False, soft_wrap=True)
+    for src in m["sources"]:
+        out.print(f"source: {src['publisher']}, {src['title']} ({src['date']})", highlight=False)
+
+
+@meeting_app.command("add")
+def meeting_add(
+    body: str = typer.Argument(..., help="A body the plan declares, e.g. MCM."),
+    date: str = typer.Argument(..., help="YYYY-MM-DD (or YYYY-MM, YYYY)."),
+    number: int | None = typer.Option(None, "--number", help="50 for the 50th MCM."),
+    place: str = typer.Option("", "--place", help="Where it meets."),
+    title: str = typer.Option("", "--title", help="A full title, if any."),
+    status: str = typer.Option("planned", "--status", help="planned, held or cancelled."),
+    outcome: str = typer.Option("", "--outcome", help="What it concluded."),
+    present: list[str] = typer.Option([], "--present", help="An evaluation presented to it."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Record a meeting of one of the plan's bodies."""
+    m = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: meetings.add_meeting(
+            session=s, actor=a, plan_code=c, body=body, date=date, number=number, place=place,
+            title=title, status=status, outcome=outcome, presented=present,
+        ),
+    )  # fmt: skip
+    out.print(f"recorded {m['label']} ({m['code']}) on {m['date']['label']}", highlight=False)
+
+
+@meeting_app.command("update")
+def meeting_update(
+    meeting: str = MEETING,
+    status: str | None = typer.Option(None, "--status", help="planned, held or cancelled."),
+    outcome: str | None = typer.Option(None, "--outcome", help="What it concluded."),
+    place: str | None = typer.Option(None, "--place", help="Where it met."),
+    present: list[str] = typer.Option([], "--present", help="Another evaluation presented."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Record a meeting's outcome or status, or present an evaluation to it."""
+    m = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: meetings.update_meeting(
+            session=s, actor=a, plan_code=c, meeting=meeting, status=status, outcome=outcome,
+            place=place, present=present,
+        ),
+    )  # fmt: skip
+    out.print(f"updated {m['label']}: {m['status']}", highlight=False)
+
+
+@meeting_app.command("brief")
+def meeting_brief(
+    meeting: str = MEETING,
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="json, html, md or pdf (default: the output's extension)."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write ('-': stdout)."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Write the brief the body reads: evaluation summary, statement, pending decisions, open
+    action items and the dates in force, as JSON, HTML, Markdown or PDF."""
+    if fmt is None:
+        fmt = output.suffix.lstrip(".").lower() if str(output) != "-" else ""
+        fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
+    if fmt not in brief_report.FORMATS:
+        raise fail(f"--format: one of {', '.join(brief_report.FORMATS)}, not {fmt!r}")
+    doc = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: brief_report.build_brief(session=s, actor=a, plan_code=c, meeting=meeting),
+    )
+    data = brief_report.render(doc, fmt)
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{output}: cannot write file: {exc}") from None
+    out.print(f"wrote {output} ({len(data)} bytes)", highlight=False, soft_wrap=True)
+    if doc["notice"]:
+        err.print(f"note: {doc['notice']}", highlight=False)
+
+
+@meeting_app.command("import")
+def meeting_import(
+    file: Path = typer.Argument(..., help="A governance record (format accord/governance@1)."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Load a governance record file: its meetings, decisions and stage verifications."""
+    try:
+        data = yaml.safe_load(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise fail(f"{file}: cannot read it as YAML: {exc}") from None
+    counts = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: governance.load_record(
+            session=s, actor=a, plan_code=c, data=data, source=str(file)
+        ),
+    )
+    out.print(
+        f"loaded {counts['meetings']} meetings, {counts['decisions']} decisions and "
+        f"{counts['stage_events']} stage verifications from {file}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@decision_app.command("add")
+def decision_add(
+    text: str = typer.Argument(..., help="What was decided."),
+    kind: str = typer.Option(
+        ...,
+        "--kind",
+        help="target_date_set, target_date_moved, stage_verify, stage_certify, "
+        "framework_revision, roadmap or other.",
+    ),
+    meeting: str | None = typer.Option(None, "--meeting", help="The meeting that took it."),
+    date: str | None = typer.Option(None, "--date", help="Default: the meeting's date."),
+    stage: str | None = typer.Option(None, "--stage", help="The stage it touches."),
+    standard: str | None = typer.Option(None, "--standard", help="The standard it touches."),
+    plan_target: bool = typer.Option(False, "--plan-target", help="It touches the target date."),
+    new_date: str | None = typer.Option(None, "--new-date", help="The date it sets."),
+    clears_date: bool = typer.Option(False, "--clears-date", help="It removes the date."),
+    adopted: bool = typer.Option(False, "--adopted", help="Record it as adopted already."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Record a decision (proposed unless --adopted)."""
+    touches = "plan_target" if plan_target else ("stage" if stage else None)
+    touches = touches or ("standard" if standard else None)
+    d = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: meetings.add_decision(
+            session=s, actor=a, plan_code=c, kind=kind, text=text, meeting=meeting, date=date,
+            touches=touches, code=stage or standard, new_date=new_date, clears_date=clears_date,
+            status="adopted" if adopted else "proposed",
+        ),
+    )  # fmt: skip
+    out.print(f"recorded decision {d['uid']} ({d['status']})", highlight=False)
+
+
+def _set_status(uid: str, status: str, plan: str | None, token: str | None, dd: Any) -> None:
+    d = _run(
+        dd,
+        token,
+        plan,
+        lambda s, a, c: meetings.set_decision_status(
+            session=s, actor=a, plan_code=c, uid=uid, status=status
+        ),
+    )
+    out.print(f"decision {d['uid']} {d['status']}", highlight=False)
+
+
+@decision_app.command("adopt")
+def decision_adopt(
+    uid: str = typer.Argument(..., help="The decision's uid."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Adopt a proposed decision: a date it sets is in force from the decision's date."""
+    _set_status(uid, "adopted", plan, token, data_dir)
+
+
+@decision_app.command("withdraw")
+def decision_withdraw(
+    uid: str = typer.Argument(..., help="The decision's uid."),
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Withdraw a proposed decision."""
+    _set_status(uid, "withdrawn", plan, token, data_dir)
+
+
+@decision_app.command("list")
+def decision_list(
+    status: str | None = typer.Option(None, "--status", help="proposed, adopted or withdrawn."),
+    as_json: bool = JSON,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """The plan's decisions in date order."""
+    rows = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: meetings.list_decisions(session=s, actor=a, plan_code=c, status=status),
+    )
+    if as_json:
+        return _print_json(rows)
+    table = Table(box=box.SIMPLE)
+    for col in ("date", "by", "decision", "status", "source"):
+        table.add_column(col)
+    for d in rows:
+        table.add_row(
+            d["date"]["label"], d["decided_by"], d["text"], d["status"], MARK[d["provenance"]]
+        )
+    out.print(table)
+
+
+@app.command("dates")
+def dates(
+    on: str | None = typer.Option(None, "--on", help="The day (default: today)."),
+    as_json: bool = JSON,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """The target dates in force on a day, and the decision that set each."""
+    doc = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: timeline.dates_document(session=s, actor=a, plan_code=c, on=on),
+    )
+    if as_json:
+        return _print_json(doc)
+    table = Table(box=box.SIMPLE, title=f"dates in force on {doc['on']}")
+    for col in ("target", "date", "set by"):
+        table.add_column(col)
+    for item in [doc["plan"], *doc["stages"]]:
+        table.add_row(item["what"], item["label"] or "none", item["set_by"])
+    out.print(table)
+
+
+@app.command("timeline")
+def timeline_command(
+    kind: list[str] = typer.Option(
+        [], "--kind", help="evaluation, signature, stage_event, meeting or decision (repeatable)."
+    ),
+    provenance: list[str] = typer.Option(
+        [], "--provenance", help="public_record, illustrative or recorded (repeatable)."
+    ),
+    since: str | None = typer.Option(None, "--since", help="From this date (YYYY, YYYY-MM...)."),
+    until: str | None = typer.Option(None, "--until", help="Up to this date."),
+    stage: str | None = typer.Option(None, "--stage", help="Only events about this stage."),
+    body: str | None = typer.Option(None, "--body", help="Only this body's meetings/decisions."),
+    as_json: bool = JSON,
+    plan: str | None = PLAN,
+    token: str | None = TOKEN,
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Evaluations, signatures, stage verifications, meetings and decisions, in order."""
+    doc = _run(
+        data_dir,
+        token,
+        plan,
+        lambda s, a, c: timeline.timeline_document(
+            session=s, actor=a, plan_code=c, kinds=kind, provenance=provenance, since=since,
+            until=until, stage=stage, body=body,
+        ),
+    )  # fmt: skip
+    if as_json:
+        return _print_json(doc)
+    table = Table(box=box.SIMPLE)
+    for col in ("date", "kind", "what", "source"):
+        table.add_column(col)
+    for e in doc["events"]:
+        table.add_row(e["label_date"], e["kind"], e["title"], MARK[e["provenance"]])
+    out.print(table)

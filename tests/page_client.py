@@ -1,0 +1,41 @@
+"""A test client signed in through the sign-in form, as a browser is (a session cookie and
+its CSRF token), for the page tests of profile, administration and the New-plan page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from accord.services.examples import demo_password
+
+
+class Browser(TestClient):
+    """A client signed in through the sign-in form (a session cookie, as a browser)."""
+
+    csrf: str
+
+    def post_form(self, url: str, data: dict[str, str], **kw: Any) -> Any:
+        return self.post(url, data={"csrf_token": self.csrf, **data}, follow_redirects=False, **kw)
+
+
+def sign_in(app: FastAPI, username: str, password: str | None = None) -> Browser:
+    client = Browser(app)
+    pre = re.search(r'name="pre_token" value="([^"]+)"', client.get("/sign-in").text)
+    assert pre is not None
+    r = client.post(
+        "/sign-in",
+        data={
+            "username": username,
+            "password": password or demo_password(username),
+            "pre_token": pre[1],
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/profile").text)
+    assert token is not None
+    client.csrf = token[1]
+    return client
