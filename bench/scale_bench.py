@@ -31,7 +31,15 @@ from accord.db import make_engine, make_sessionmaker, transaction
 from accord.services import accounts, lifecycle, ratings
 from accord.services.actors import SYSTEM, actor_for
 from accord.services.plans import create_plan
-from benchlib import cpu_model, free_port, memory_kb, save, start_server, stop_server
+from benchlib import (
+    cpu_model,
+    free_port,
+    memory_kb,
+    save,
+    serving_pid,
+    start_server,
+    stop_server,
+)
 from peer_compare import Client, figures, server_cpu
 
 SIZES = [int(x) for x in os.environ.get("SCALE_SIZES", "1000,3000,10000,30000").split(",")]
@@ -155,17 +163,18 @@ def measure(n: int) -> dict[str, Any]:
             t0 = time.perf_counter()
             client.ok("GET", f"{p}/summary?evaluation={latest}")  # the worker parses once
             row["first_request_s"] = round(time.perf_counter() - t0, 2)
+            worker = serving_pid(server.pid)  # the spawned worker, not the supervisor
             for name, path in (
                 ("summary", f"{p}/summary?evaluation={latest}"),
                 ("tree", f"{p}/evaluations/{latest}/tree"),
                 ("rated_list", f"{p}/evaluations/{latest}/ratings/A"),
             ):
                 data, _ = client.ok("GET", path)
-                before = server_cpu(server.pid)
+                before = server_cpu(worker)
                 times = [client.ok("GET", path)[1] for _ in range(REPS)]
-                cpu = (server_cpu(server.pid) - before) * 1000 / REPS
+                cpu = (server_cpu(worker) - before) * 1000 / REPS
                 row[name] = figures(times, server_cpu_ms=round(cpu, 2), bytes=len(data))
-            mem = memory_kb(server.pid)
+            mem = memory_kb(worker)
             row["rss_mb"] = round(mem["VmRSS"] / 1024, 1)
             row["peak_mb"] = round(mem["VmHWM"] / 1024, 1)
         finally:

@@ -53,7 +53,9 @@ def main() -> int:
         factory = make_sessionmaker(engine)
         with transaction(factory) as s:
             plan = create_plan(session=s, text=framework_text(), source="bench")
-            user = accounts.create_user(session=s, actor=SYSTEM, username="ev", password="x" * 12)
+            user = accounts.create_user(
+                session=s, actor=SYSTEM, username="ev", password="bench-pass-2026"
+            )
             accounts.grant_role(
                 session=s,
                 actor=SYSTEM,

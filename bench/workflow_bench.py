@@ -157,7 +157,11 @@ class Bench:
         with transaction(factory) as s:
             plan = create_plan(session=s, text=framework_text(), source="bench")
             admin = accounts.create_user(
-                session=s, actor=SYSTEM, username="bench-admin", password="x" * 12, is_admin=True
+                session=s,
+                actor=SYSTEM,
+                username="bench-admin",
+                password="bench-pass-2026",
+                is_admin=True,
             )
             self.admin = actor_for(s, admin)
             self.evaluators: dict[str, Actor] = {}
@@ -167,7 +171,7 @@ class Bench:
                     session=s,
                     actor=SYSTEM,
                     username=f"{party.lower()}-evaluator",
-                    password="x" * 12,
+                    password="bench-pass-2026",
                 )
                 accounts.grant_role(
                     session=s,

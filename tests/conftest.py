@@ -51,6 +51,10 @@ def _database_per_worker() -> None:
 
 
 _database_per_worker()
+# Rich wraps CLI output at the terminal's width, which pytest-xdist workers take from COLUMNS
+# (80) and a lone pytest process does not: one width for every run, so a test's expectations
+# never depend on how the suite was started (tests of narrow output set their own)
+os.environ["COLUMNS"] = "200"
 PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 
 

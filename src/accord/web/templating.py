@@ -12,6 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from accord import i18n
 
+from .csrf import mask
+
 HERE = Path(__file__).parent
 LANG_COOKIE = "accord_lang"
 
@@ -32,9 +34,11 @@ def _context(request: Request) -> dict[str, Any]:
     # gettext reads the context variable, so nothing global changes per request
     lang = request_locale(request)
     i18n.activate(lang)
+    secret = getattr(request.state, "csrf_token", None)
     return {
         "actor": getattr(request.state, "actor", None),
-        "csrf_token": getattr(request.state, "csrf_token", None),
+        # masked afresh for each rendered page, so the page can be compressed (web/csrf.py)
+        "csrf_token": mask(secret) if secret else None,
         "lang": lang,
     }
 
