@@ -1,8 +1,12 @@
 """Load benchmark: `accord serve --workers 2` on 127.0.0.1 with the OPCON plan, driven by a
-small keep-alive HTTP/1.1 client on asyncio (no wrk on this machine).
+small keep-alive HTTP/1.1 client on asyncio (the mixed run must count its writes, which wrk
+cannot).
 
-1. Throughput and latency of the summary API and of the dashboard page: CLIENTS concurrent
-   connections for SECONDS each; requests/s, p50 and p99.
+1. Throughput of the summary API and of the dashboard page: CLIENTS concurrent connections as
+   fast as they go (closed loop) for SECONDS each; requests/s, p50 and p99.  A closed loop's
+   latency is mostly its own queue (clients / throughput), so the summary's latency target is
+   measured separately: requests sent at the target rate of 300/s (open loop) for SECONDS, each
+   timed from the moment it was due; p50 and p99.
 2. Mixed: 50 concurrent clients for MIXED_SECONDS, 20 of them writing ratings of the open 2026
    evaluation (each writer owns one standard of one party, sending the version it last saw) and
    30 reading (summary, dashboard, evaluation status).  Afterwards every rating is read from the
@@ -181,6 +185,42 @@ async def hammer(port: int, token: str, path: str, clients: int, seconds: float)
     return stats(latencies, time.perf_counter() - started, errors)
 
 
+async def paced(
+    port: int, token: str, path: str, rate: float, seconds: float, pool: int = 64
+) -> dict[str, Any]:
+    """Requests sent at a fixed rate (open loop), whatever the answers' speed: the latency of
+    each is measured from the moment it was due, so a stalled server cannot hide its queue by
+    slowing the client down (no coordinated omission)."""
+    latencies: list[float] = []
+    errors = 0
+    idle: asyncio.Queue[Conn] = asyncio.Queue()
+    for _ in range(pool):
+        idle.put_nowait(Conn(port, token))
+    for _ in range(2):
+        await Conn(port, token).request("GET", path)
+
+    async def one(due: float) -> None:
+        nonlocal errors
+        conn = await idle.get()
+        try:
+            status, _ = await conn.request("GET", path)
+        finally:
+            idle.put_nowait(conn)
+        latencies.append(time.perf_counter() - due)
+        errors += status != 200
+
+    started = time.perf_counter()
+    tasks = []
+    for i in range(int(rate * seconds)):
+        due = started + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(due)))
+    await asyncio.gather(*tasks)
+    return {**stats(latencies, seconds, errors), "offered_per_s": rate}
+
+
 async def mixed(
     port: int, tokens: dict[str, str], slots: list[tuple[str, str, list[str]]], seconds: float
 ) -> dict[str, Any]:
@@ -307,6 +347,9 @@ def run(kind: str, url: str, data_dir: Path) -> dict[str, Any]:
         summary = asyncio.run(
             hammer(port, tokens["observer"], f"/api/v1/plans/{PLAN}/summary", CLIENTS, SECONDS)
         )
+        at_target = asyncio.run(
+            paced(port, tokens["observer"], f"/api/v1/plans/{PLAN}/summary", TARGET_RPS, SECONDS)
+        )
         dashboard = asyncio.run(
             hammer(port, tokens["observer"], f"/plans/{PLAN}", CLIENTS, SECONDS)
         )
@@ -322,10 +365,14 @@ def run(kind: str, url: str, data_dir: Path) -> dict[str, Any]:
     record = {
         "database": kind,
         "summary_api": summary,
+        "summary_api_at_300_per_s": at_target,
         "dashboard": dashboard,
         "mixed_50_clients": mix,
+        # throughput from the closed loop (as fast as 16 clients can go), latency from the open
+        # loop at the target rate: a closed loop's latency is its own queue (16 / throughput)
         "summary_meets_target": summary["requests_per_s"] >= TARGET_RPS
-        and summary["p99_ms"] < TARGET_P99_MS,
+        and at_target["p99_ms"] < TARGET_P99_MS
+        and at_target["errors"] == 0,
     }
     print(json.dumps(record, indent=2))
     return record

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import Depends, Request
@@ -11,8 +13,37 @@ from sqlalchemy.orm import Session
 from accord.db import WRITE, transaction
 from accord.services import throttle
 
+READS = ("GET", "HEAD", "OPTIONS")
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 
-def get_session(request: Request) -> Iterator[Session]:
+
+async def write_gate(request: Request) -> AsyncIterator[None]:
+    """One writing request at a time per worker process, queued on the event loop.
+
+    A writer takes the database's write lock (SQLite) or the audit chain's lock (PostgreSQL)
+    at its start and keeps it until its commit, and every step in between needs a thread of
+    the worker's pool.  Were writers to queue for the lock *in* those threads, a burst of them
+    could occupy every thread (and pooled connection) while the one holding the lock waits for
+    a thread to finish: nothing moves until the lock timeout turns them all into 503s.
+    Queued here instead, they wait without holding a thread or a connection; the database
+    still arbitrates between processes, where at most one writer per process is waiting.
+    """
+    if request.method in READS:
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = asyncio.Lock()
+    async with gate:
+        yield
+
+
+def get_session(
+    request: Request, _gate: None = Depends(write_gate, scope="function")
+) -> Iterator[Session]:
     """A session for this request: committed when the route succeeds, rolled back otherwise
     (except after an error marked CommitAnyway, such as a counted failed attempt).
 
@@ -21,7 +52,7 @@ def get_session(request: Request) -> Iterator[Session]:
     never as a success whose data was lost.
     """
     with transaction(request.app.state.sessionmaker) as session:
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in READS:
             session.connection(execution_options=WRITE)  # SQLite: take the write lock first
         yield session
 
