@@ -20,17 +20,19 @@ _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
 
 
 async def write_gate(request: Request) -> AsyncIterator[None]:
-    """One writing request at a time per worker process, queued on the event loop.
+    """On SQLite, one writing request at a time per worker process, queued on the event loop.
 
-    A writer takes the database's write lock (SQLite) or the audit chain's lock (PostgreSQL)
-    at its start and keeps it until its commit, and every step in between needs a thread of
-    the worker's pool.  Were writers to queue for the lock *in* those threads, a burst of them
-    could occupy every thread (and pooled connection) while the one holding the lock waits for
-    a thread to finish: nothing moves until the lock timeout turns them all into 503s.
-    Queued here instead, they wait without holding a thread or a connection; the database
-    still arbitrates between processes, where at most one writer per process is waiting.
+    A writer takes SQLite's write lock (BEGIN IMMEDIATE) at its start and keeps it until its
+    commit, and every step in between needs a thread of the worker's pool.  Were writers to
+    queue for the lock *in* those threads, a burst of them could occupy every thread (and
+    pooled connection) while the one holding the lock waits for a thread to finish: nothing
+    moves until the busy timeout turns them all into 503s.  Queued here instead, they wait
+    without holding a thread or a connection; SQLite still arbitrates between processes, where
+    at most one writer per process is waiting.
     """
-    if request.method in READS:
+    if request.method in READS or request.app.state.engine.dialect.name != "sqlite":
+        # PostgreSQL waits for row and advisory locks without a timeout that fails requests,
+        # and lets writers to different rows proceed together: no gate there
         yield
         return
     loop = asyncio.get_running_loop()
