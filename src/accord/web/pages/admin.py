@@ -19,7 +19,7 @@ from accord.services.actors import Actor
 
 from ..auth import get_actor
 from ..deps import SESSION
-from .forms import checked, discard, field_error, page
+from .forms import checked, page, refused
 from .round_common import back, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -92,12 +92,8 @@ def create_user(
             is_admin=checked(form, "is_admin"),
         )
     except (Invalid, Conflict) as exc:
-        discard(session)
+        status, errors = refused(session, exc, "username")
         values = {k: v for k, v in form.items() if "password" not in k}
-        status = 409 if isinstance(exc, Conflict) else 422
-        errors = field_error(exc)
-        if isinstance(exc, Conflict):
-            errors = {"username": str(exc)}
         return render_users(
             request, session, actor, errors=errors, values=values, status_code=status
         )
@@ -173,9 +169,7 @@ def update_user(
             active=checked(form, "active"),
         )
     except (Invalid, Conflict) as exc:
-        discard(session)
-        status = 409 if isinstance(exc, Conflict) else 422
-        errors = field_error(exc) if isinstance(exc, Invalid) else {"": str(exc)}
+        status, errors = refused(session, exc)
         return render_user(
             request, session, actor, username, errors=errors, values=form, status_code=status
         )
@@ -205,9 +199,7 @@ def grant_role(
             party_code=party_code,
         )
     except (Invalid, Conflict) as exc:
-        discard(session)
-        status = 409 if isinstance(exc, Conflict) else 422
-        errors = field_error(exc) if isinstance(exc, Invalid) else {"role": str(exc)}
+        status, errors = refused(session, exc, "role")
         errors = {"target" if k in ("plan", "party") else k: v for k, v in errors.items()}
         return render_user(
             request, session, actor, username, errors=errors, values=form, status_code=status
@@ -248,8 +240,7 @@ def create_token(
             session=session, actor=actor, username=username, name=form.get("token_name", "")
         )
     except (Invalid, Conflict) as exc:
-        discard(session)
-        status = 409 if isinstance(exc, Conflict) else 422
+        status, _ = refused(session, exc)
         return render_user(
             request,
             session,

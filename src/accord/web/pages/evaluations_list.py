@@ -21,7 +21,7 @@ from accord.services.frameworks import current_version
 
 from ..auth import get_actor
 from ..deps import SESSION
-from .forms import discard, field_error, page
+from .forms import page, refused
 from .round_common import back, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -112,9 +112,7 @@ def create(
             due_on=_date(form, "due_on", required=False),
         )
     except (Invalid, Conflict) as exc:
-        discard(session)
-        status = 409 if isinstance(exc, Conflict) else 422
-        errors = field_error(exc) if isinstance(exc, Invalid) else {"code": str(exc)}
+        status, errors = refused(session, exc, "code")
         return render_list(
             request, session, actor, plan, errors=errors, values=form, status_code=status
         )

@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from accord.services import Conflict, Invalid
+
 from ..templating import templates_of
 
 _FIELD = re.compile(r"^([a-z][a-z0-9_]*): (.+)$", re.S)
@@ -26,6 +28,17 @@ def field_error(exc: Exception) -> dict[str, str]:
 def discard(session: Session) -> None:
     """Undo what the request wrote so far: the page shown next is committed as read only."""
     session.rollback()
+
+
+def refused(
+    session: Session, exc: Invalid | Conflict, conflict_field: str = ""
+) -> tuple[int, dict[str, str]]:
+    """Undo what the request wrote and say how to show the refused form again: 409 with a
+    Conflict's message under `conflict_field`, or 422 with an Invalid's message under its field."""
+    discard(session)
+    if isinstance(exc, Conflict):
+        return 409, {conflict_field: str(exc)}
+    return 422, field_error(exc)
 
 
 def page(
