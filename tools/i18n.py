@@ -3,6 +3,7 @@
     .venv/bin/python tools/i18n.py update   # messages.pot from the sources, then ko/en .po
     .venv/bin/python tools/i18n.py check    # exit 1 if a message lacks its Korean translation
     .venv/bin/python tools/i18n.py missing  # the untranslated Korean messages, as .po text
+    .venv/bin/python tools/i18n.py translate FILE.json  # merge {"English": "한국어"} into ko
 
 `make messages` runs `update` then `check`.  No .mo files: accord compiles the .po files in
 memory when it starts (accord/i18n.py).
@@ -10,9 +11,13 @@ memory when it starts (accord/i18n.py).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import io
+import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +97,54 @@ def _write(catalog: Catalog, path: Path) -> None:
         path.write_bytes(buffer.getvalue())
 
 
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    """One writer of the catalogs at a time (several people or tools may update them)."""
+    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
+    with (LOCALE_DIR / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def translate(path: Path, lang: str = "ko") -> int:
+    """Update the catalogs, then fill `lang`'s with the translations of a JSON file: an object
+    of English msgid to translated text (a list of forms for a plural).  Returns how many
+    messages it set; msgids the sources do not have are reported and skipped."""
+    given = json.loads(path.read_text(encoding="utf-8"))
+    with _locked():
+        _update()
+        po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+        catalog = _read(po, lang)
+        done = 0
+        for msgid, text in given.items():
+            found = next(
+                (
+                    m
+                    for m in catalog
+                    if m.id == msgid or (isinstance(m.id, tuple) and m.id[0] == msgid)
+                ),
+                None,
+            )
+            if found is None:
+                print(f"not in the sources, skipped: {msgid!r}", file=sys.stderr)
+                continue
+            found.string = tuple(text) if isinstance(found.id, tuple) else str(text)
+            found.flags.discard("fuzzy")
+            done += 1
+        _write(catalog, po)
+    return done
+
+
 def update() -> None:
+    """`_update` under the catalogs' lock."""
+    with _locked():
+        _update()
+
+
+def _update() -> None:
     """Write messages.pot and bring each language's .po up to date with it (new messages
     added untranslated, vanished ones dropped, translations kept)."""
     template = extract()
@@ -139,6 +191,9 @@ def main(argv: list[str]) -> int:
         if gaps:
             print(f"{len(gaps)} message(s) without a Korean translation", file=sys.stderr)
         return 1 if gaps and command == "check" else 0
+    if command == "translate" and len(argv) == 2:
+        print(f"{translate(Path(argv[1]))} Korean message(s) set")
+        return 0
     print(__doc__)
     return 2
 
