@@ -55,6 +55,9 @@ _database_per_worker()
 # (80) and a lone pytest process does not: one width for every run, so a test's expectations
 # never depend on how the suite was started (tests of narrow output set their own)
 os.environ["COLUMNS"] = "200"
+# the CLI speaks the locale's language (LANG=ko_KR.UTF-8: Korean): English for every test, which
+# expects it, whatever the developer's shell says (tests of the CLI's Korean set their own)
+os.environ["ACCORD_LANG"] = "en"
 PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL")
 
 

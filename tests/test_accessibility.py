@@ -45,6 +45,12 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/plans/{plan}/evaluations": (f"{PLAN}/evaluations",),
     "/plans/{plan}/framework": (f"{PLAN}/framework", f"{PLAN}/framework?q=missile"),
     "/plans/{plan}/framework/diff": (f"{PLAN}/framework/diff",),
+    # the staged plan has no draft: the forms with their errors and the approval card are
+    # audited in tests/test_framework_approval_pages.py
+    "/plans/{plan}/framework/versions/new": (f"{PLAN}/framework/versions/new",),
+    "/plans/{plan}/framework/versions/{version}/replace": (
+        f"{PLAN}/framework/versions/2018.1/replace",
+    ),
     "/plans/{plan}/audit": (f"{PLAN}/audit",),
     "/plans/{plan}/timeline": (f"{PLAN}/timeline",),
     "/plans/{plan}/meetings": (f"{PLAN}/meetings",),

@@ -7,6 +7,7 @@ import datetime as dt
 import importlib.util
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -209,6 +210,24 @@ def test_titles_show_in_the_readers_language() -> None:
         assert i18n.title(stage.name) == stage.name
 
 
+def test_a_fresh_process_shows_korean_titles_on_its_first_page(
+    as_user: Callable[[str], TestClient], opcon: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No framework parsed yet in this process (a new worker): the list of plans, which reads
+    no framework itself, still shows the Korean plan title, learned from the stored versions
+    before the page is drawn."""
+    client = as_user("admin")
+    from accord.services import frameworks
+
+    monkeypatch.setattr(i18n, "_titles_ko", {})
+    monkeypatch.setattr(frameworks, "_titled", set())
+    monkeypatch.setattr(frameworks, "_cache", type(frameworks._cache)())
+    fw = framework_yaml.load(example_text("opcon", "framework.yaml"), "opcon.yaml")
+    english = client.get("/", params={"lang": "en"}).text
+    assert fw.title in english and fw.title_ko not in english
+    assert fw.title_ko in client.get("/", params={"lang": "ko"}).text
+
+
 # --------------------------------------------------------------------------- the PDF
 
 
@@ -257,3 +276,57 @@ def test_the_cli_writes_a_korean_report_and_refuses_other_languages(
     assert i18n.current() == "en"  # the command's language does not outlive it
     bad = CliRunner().invoke(cli_app, ["report", "2025", "--lang", "fr", "-o", str(out)], env=env)
     assert bad.exit_code == 1 and "--lang: one of en, ko, not 'fr'" in bad.output
+
+
+def test_the_way_in_keeps_the_chosen_language(client: TestClient, opcon: Plan) -> None:
+    """One plan: `/` sends the reader to its dashboard, with ?lang= kept."""
+    r = client.get("/", params={"lang": "ko"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("/plans/opcon-cotp?lang=ko")
+
+
+def test_governance_dates_keep_their_precision_in_both_languages(
+    client: TestClient, opcon: Plan
+) -> None:
+    """The public record's dates known to the day, the month or the year read as such, the
+    Korean way on Korean pages (2019년 11월) and as before on English ones (Nov 2019)."""
+    with i18n.use_locale("ko"):
+        assert [i18n.format_partial_date(d) for d in ("2018-10-31", "2019-11", "2020")] == [
+            "2018. 10. 31.",
+            "2019년 11월",
+            "2020년",
+        ]
+        assert i18n.format_partial_date({"iso": "2019-11"}) == "2019년 11월"
+    with i18n.use_locale("en"):
+        assert [i18n.format_partial_date(d) for d in ("2018-10-31", "2019-11", "2020")] == [
+            "31 Oct 2018",
+            "Nov 2019",
+            "2020",
+        ]
+    korean = client.get("/plans/opcon-cotp/timeline", params={"lang": "ko"}).text
+    assert "2019년 11월" in korean and "2018. 10. 31." in korean and "Nov 2019" not in korean
+    english = client.get("/plans/opcon-cotp/timeline", params={"lang": "en"}).text
+    assert "Nov 2019" in english and "2019년 11월" not in english
+
+
+def test_korean_charts_speak_korean_in_a_font_with_hangul() -> None:
+    """Chart titles and axes follow the language; the files' charts (vl-convert) are laid out
+    in Noto Sans CJK KR for Korean, since Liberation Sans has no Hangul."""
+    import vl_convert as vlc
+
+    from accord.reports import charts, render
+
+    history = [
+        {"evaluation": "2024", "held_on": "2024-09-27", "conditions": {"C1": 0.5}},
+        {"evaluation": "2025", "held_on": "2025-10-17", "conditions": {"C1": 0.6}},
+    ]
+    with i18n.use_locale("ko"):
+        spec = charts.condition_scores(history, {"C1": "x"}, illustrative=True)
+        assert spec["title"]["text"] == "평가별 조건 점수"
+        assert spec["encoding"]["y"]["title"] == "점수 (0–1)"
+        assert spec["title"]["subtitle"].startswith("예시 자료")
+        svg = vlc.vegalite_to_svg(render.static_spec(spec), config=render.chart_config())
+    assert "Noto Sans CJK KR" in svg and "점수 (0–1)" in svg
+    with i18n.use_locale("en"):
+        spec = charts.condition_scores(history, {"C1": "x"}, illustrative=False)
+        assert spec["title"]["text"] == "Condition scores by evaluation"
+        assert render.chart_config() == {"font": "Liberation Sans"}

@@ -4,6 +4,7 @@
     .venv/bin/python tools/i18n.py check    # exit 1 if a message lacks its Korean translation
     .venv/bin/python tools/i18n.py missing  # the untranslated Korean messages, as .po text
     .venv/bin/python tools/i18n.py translate FILE.json  # merge {"English": "한국어"} into ko
+        (a message translated already keeps its translation unless --force is given)
 
 `make messages` runs `update` then `check`.  No .mo files: accord compiles the .po files in
 memory when it starts (accord/i18n.py).
@@ -109,10 +110,11 @@ def _locked() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def translate(path: Path, lang: str = "ko") -> int:
+def translate(path: Path, lang: str = "ko", *, force: bool = False) -> int:
     """Update the catalogs, then fill `lang`'s with the translations of a JSON file: an object
     of English msgid to translated text (a list of forms for a plural).  Returns how many
-    messages it set; msgids the sources do not have are reported and skipped."""
+    messages it set; msgids the sources do not have are reported and skipped, and so is a
+    message already translated otherwise, unless `force`."""
     given = json.loads(path.read_text(encoding="utf-8"))
     with _locked():
         _update()
@@ -131,7 +133,17 @@ def translate(path: Path, lang: str = "ko") -> int:
             if found is None:
                 print(f"not in the sources, skipped: {msgid!r}", file=sys.stderr)
                 continue
-            found.string = tuple(text) if isinstance(found.id, tuple) else str(text)
+            wanted = tuple(text) if isinstance(found.id, tuple) else str(text)
+            if not wanted or not all(wanted):
+                print(f"empty translation, skipped: {msgid!r}", file=sys.stderr)
+                continue
+            had = found.string
+            translated = bool(had) and (all(had) if isinstance(had, tuple) else True)
+            if translated and had != wanted and not force:
+                # one word, one translation: the catalog's stays
+                print(f"kept the catalog's {had!r} for {msgid!r}", file=sys.stderr)
+                continue
+            found.string = wanted
             found.flags.discard("fuzzy")
             done += 1
         _write(catalog, po)
@@ -191,8 +203,10 @@ def main(argv: list[str]) -> int:
         if gaps:
             print(f"{len(gaps)} message(s) without a Korean translation", file=sys.stderr)
         return 1 if gaps and command == "check" else 0
-    if command == "translate" and len(argv) == 2:
-        print(f"{translate(Path(argv[1]))} Korean message(s) set")
+    if command == "translate" and len(argv) in (2, 3):
+        force = "--force" in argv
+        files = [a for a in argv[1:] if a != "--force"]
+        print(f"{translate(Path(files[0]), force=force)} Korean message(s) set")
         return 0
     print(__doc__)
     return 2

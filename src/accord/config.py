@@ -22,6 +22,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database; default: SQLite file accord.db in data_dir. "
         "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="Database connections each server worker keeps open; as many again may be "
+        "opened for bursts. On PostgreSQL keep workers x 2 x this below max_connections.",
+    )
     demo: bool = Field(
         default=False,
         description="Demo mode: the workspace holds illustrative example data, and pages say so.",

@@ -224,6 +224,32 @@ def format_date(value: Any, format: str | None = None) -> str:
     return dates.format_date(day, format=format or DATE_FORMATS[lang], locale=lang)
 
 
+# a date known to the day, the month or the year (governance: "4 Nov 2019", "Nov 2019", "2019")
+PARTIAL_FORMATS = {
+    "en": {"day": "d MMM y", "month": "MMM y", "year": "y"},
+    "ko": {"day": "y. M. d.", "month": "y년 M월", "year": "y년"},
+}
+
+
+def format_partial_date(value: Any) -> str:
+    """A date of the governance record as precise as it is known, in the current language:
+    from its ISO form ("2019-11-04", "2019-11", "2019") or a date document ({"iso": …})."""
+    if isinstance(value, Mapping):
+        value = value.get("iso")
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    parts = text.split("-")
+    try:
+        numbers_ = [int(p) for p in parts]
+        day = dt.date(numbers_[0], *[*numbers_[1:], 1, 1][:2])
+    except (ValueError, TypeError):
+        return text
+    precision = ("year", "month", "day")[min(len(parts), 3) - 1]
+    lang = current()
+    return dates.format_date(day, format=PARTIAL_FORMATS[lang][precision], locale=lang)
+
+
 def format_datetime(value: Any) -> str:
     """A timestamp for people, in UTC as stored ("2026-12-06 14:03 UTC")."""
     parsed = _as_date(value)
@@ -377,6 +403,7 @@ def install(env: Any) -> None:
     )
     env.filters.update(
         date=format_date,
+        partial_date=format_partial_date,
         datetime=format_datetime,
         number=format_number,
         percent=format_percent,

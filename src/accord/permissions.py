@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.models import Membership, Plan
 from accord.services import NotFound
 from accord.services.actors import Actor
@@ -78,32 +79,37 @@ RULES: dict[str, Rule] = {
 }
 
 
+def N_(text: str) -> str:
+    """Mark `text` for the catalogs; `describe` translates it when a message is made."""
+    return text
+
+
 DESCRIPTIONS: dict[str, str] = {
-    "plan.view": "see this plan",
-    "audit.view": "read this plan's audit trail",
-    "plan.create": "create plans",
-    "user.admin": "manage users",
-    "evaluation.manage": "set up evaluations",
-    "framework.draft": "draft framework versions",
-    "rating.edit": "rate",
-    "rating.submit": "submit ratings",
-    "submission.reopen": "agree to reopen a submission",
-    "reconcile": "reconcile",
-    "framework.approve": "approve framework versions",
-    "evaluation.sign": "sign",
-    "evaluation.conclude": "conclude evaluations",
-    "action.edit": "change this action item",
-    "evidence.attach": "attach evidence",
-    "evidence.remove": "remove or replace evidence",
-    "feeds.manage": "subscribe to feeds and poll them",
-    "inbox.review": "review feed items",
-    "governance.manage": "record meetings, decisions and stage verifications",
+    "plan.view": N_("see this plan"),
+    "audit.view": N_("read this plan's audit trail"),
+    "plan.create": N_("create plans"),
+    "user.admin": N_("manage users"),
+    "evaluation.manage": N_("set up evaluations"),
+    "framework.draft": N_("draft framework versions"),
+    "rating.edit": N_("rate"),
+    "rating.submit": N_("submit ratings"),
+    "submission.reopen": N_("agree to reopen a submission"),
+    "reconcile": N_("reconcile"),
+    "framework.approve": N_("approve framework versions"),
+    "evaluation.sign": N_("sign"),
+    "evaluation.conclude": N_("conclude evaluations"),
+    "action.edit": N_("change this action item"),
+    "evidence.attach": N_("attach evidence"),
+    "evidence.remove": N_("remove or replace evidence"),
+    "feeds.manage": N_("subscribe to feeds and poll them"),
+    "inbox.review": N_("review feed items"),
+    "governance.manage": N_("record meetings, decisions and stage verifications"),
 }
 
 
 def describe(action: str) -> str:
-    """An action in words, for messages."""
-    return DESCRIPTIONS.get(action, action.replace(".", " "))
+    """An action in words, for messages (in the language in force)."""
+    return _(DESCRIPTIONS.get(action, action.replace(".", " ")))
 
 
 def can(
@@ -121,13 +127,15 @@ def require(
 ) -> None:
     """Forbidden unless `can(...)`."""
     if not can(actor, action, plan=plan, party_id=party_id):
-        raise Forbidden(f"{actor.username} may not {describe(action)} here")
+        raise Forbidden(
+            _("%(user)s may not %(action)s here", user=actor.username, action=describe(action))
+        )
 
 
 def require_admin(actor: Actor) -> None:
     """Forbidden unless the actor is an administrator (or the local system operator)."""
     if not actor.is_admin:
-        raise Forbidden("this needs an administrator")
+        raise Forbidden(_("this needs an administrator"))
 
 
 def visible_plans(session: Session, actor: Actor) -> list[Plan]:
@@ -144,7 +152,7 @@ def plan_for_actor(session: Session, actor: Actor, code: str) -> Plan:
     """The plan `code` if the actor may see it; NotFound otherwise (existence is private)."""
     plan = session.scalar(select(Plan).where(Plan.code == code))
     if plan is None or not can(actor, "plan.view", plan=plan):
-        raise NotFound(f"no plan {code!r}")
+        raise NotFound(_("no plan %(code)s", code=repr(code)))
     return plan
 
 
@@ -159,9 +167,23 @@ def acting_party(actor: Actor, plan: Plan, action: str, party_code: str | None =
         for pid, code in candidates.items():
             if code == party_code:
                 return pid
-        raise Forbidden(f"{actor.username} may not {describe(action)} for {party_code}")
+        raise Forbidden(
+            _(
+                "%(user)s may not %(action)s for %(party)s",
+                user=actor.username,
+                action=describe(action),
+                party=party_code,
+            )
+        )
     if len(candidates) == 1:
         return next(iter(candidates))
     if not candidates:
-        raise Forbidden(f"{actor.username} may not {describe(action)} in {plan.code}")
-    raise Forbidden("you act for several parties here: name the party")
+        raise Forbidden(
+            _(
+                "%(user)s may not %(action)s in %(plan)s",
+                user=actor.username,
+                action=describe(action),
+                plan=plan.code,
+            )
+        )
+    raise Forbidden(_("you act for several parties here: name the party"))

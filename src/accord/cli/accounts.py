@@ -10,11 +10,13 @@ import typer
 from rich import box
 from rich.table import Table
 
+from accord import i18n
+from accord.i18n import gettext as _
 from accord.services import admin, new_plan
 from accord.services.actors import SYSTEM
 
-from .base import app  # noqa: F401  (the groups below are registered on it)
-from .common import DATA_DIR, fail, out, settings_for, workspace_session
+from .base import app
+from .common import DATA_DIR, created_plan, fail, out, settings_for, workspace_session
 from .plans import plan_app
 from .users import token_app, user_app
 
@@ -22,7 +24,9 @@ from .users import token_app, user_app
 def _party(value: str) -> tuple[str, str]:
     code, sep, name = value.partition("=")
     if not sep or not code.strip() or not name.strip():
-        raise fail(f"--party {value!r}: give it as CODE=Name, e.g. VEND=Vendor")
+        raise fail(
+            _("--party %(value)s: give it as CODE=Name, e.g. VEND=Vendor", value=repr(value))
+        )
     return code.strip(), name.strip()
 
 
@@ -50,7 +54,36 @@ def plan_new(
             parties=parties,
         )
         listed = ", ".join(p.code for p in plan.parties)
-        out.print(f"created plan {plan.code} ({plan.title}; parties {listed})", highlight=False)
+        out.print(created_plan(plan.code, plan.title, listed), highlight=False)
+
+
+party_app = typer.Typer(help="The parties of each plan.", no_args_is_help=True)
+app.add_typer(party_app, name="party")
+
+
+@party_app.command("rename")
+def party_rename(
+    code: str = typer.Argument(..., help="The party's code, e.g. ROK (it does not change)."),
+    name: str = typer.Argument(..., help="The new name shown for the party."),
+    plan: str | None = typer.Option(
+        None, "--plan", help="The plan of the party (needed when several plans have the code)."
+    ),
+    data_dir: Path | None = DATA_DIR,
+) -> None:
+    """Rename a party of a plan (the administration page's Parties list does the same)."""
+    with workspace_session(settings_for(data_dir)) as session:
+        doc = admin.rename_party(
+            session=session, actor=SYSTEM, plan_code=plan, code=code, name=name
+        )
+    out.print(
+        _(
+            "party %(party)s of plan %(plan)s is now called %(name)s",
+            party=doc["code"],
+            plan=doc["plan"],
+            name=doc["name"],
+        ),
+        highlight=False,
+    )
 
 
 @user_app.command("list")
@@ -59,15 +92,15 @@ def user_list(data_dir: Path | None = DATA_DIR) -> None:
     with workspace_session(settings_for(data_dir)) as session:
         users = admin.list_users(session=session, actor=SYSTEM)
     table = Table(box=box.SIMPLE_HEAD)
-    for col in ("username", "name", "roles", "tokens", ""):
+    for col in (_("username"), _("name"), _("roles"), _("tokens"), ""):
         table.add_column(col)
     for u in users:
         roles = "; ".join(
-            f"{r['plan']}: {(r['party'] + ' ') if r['party'] else ''}{r['role']}"
+            f"{r['plan']}: {(r['party'] + ' ') if r['party'] else ''}{i18n.term(r['role'])}"
             for r in u["roles"]
         )
         flags = ", ".join(
-            f for f, on in (("admin", u["is_admin"]), ("deactivated", not u["active"])) if on
+            f for f, on in ((_("admin"), u["is_admin"]), (_("deactivated"), not u["active"])) if on
         )
         table.add_row(u["username"], u["display_name"], roles or "—", str(u["live_tokens"]), flags)
     out.print(table)
@@ -83,12 +116,12 @@ def token_list(
         tokens = admin.list_tokens(session=session, actor=SYSTEM)
     tokens = [t for t in tokens if username is None or t["user"] == username]
     if not tokens:
-        out.print("no API tokens")
+        out.print(_("no API tokens"))
         return
     table = Table(box=box.SIMPLE_HEAD)
     # the id is what `token revoke` needs: folded onto two lines rather than cut short
-    table.add_column("id", overflow="fold")
-    for col in ("user", "name", "starts with", "created", "state"):
+    table.add_column(_("id"), overflow="fold")
+    for col in (_("user"), _("name"), _("starts with"), _("created"), _("state")):
         table.add_column(col)
     for t in tokens:
         table.add_row(
@@ -97,7 +130,7 @@ def token_list(
             t["name"],
             t["prefix"] + "…",
             (t["created_at"] or "")[:10],
-            "revoked" if t["revoked"] else "live",
+            _("revoked") if t["revoked"] else _("live"),
         )
     out.print(table)
 
@@ -110,4 +143,12 @@ def token_revoke(
     """Revoke an API token: it stops working at once."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = admin.revoke_token(session=session, actor=SYSTEM, uid=token)
-    out.print(f"revoked token {doc['name']} ({doc['prefix']}…) of {doc['user']}", highlight=False)
+    out.print(
+        _(
+            "revoked token %(name)s (%(prefix)s…) of %(user)s",
+            name=doc["name"],
+            prefix=doc["prefix"],
+            user=doc["user"],
+        ),
+        highlight=False,
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from accord.i18n import gettext as _
 from accord.services import audit
 
 from .base import app
@@ -13,6 +14,11 @@ from .common import DATA_DIR, out, settings_for, workspace_session
 
 audit_app = typer.Typer(help="The audit trail of every write.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+
+
+def broken(at: object, reason: object) -> str:
+    """The verdict on a broken audit trail."""
+    return _("audit trail BROKEN at record %(at)s: %(reason)s", at=at, reason=reason)
 
 
 @audit_app.command("verify")
@@ -23,13 +29,17 @@ def verify(data_dir: Path | None = DATA_DIR) -> None:
     # the verdict goes to standard output either way; exit status 1 lets scripts alert on it
     if not result.ok:
         out.print(
-            f"audit trail BROKEN at record {result.broken_at}: {result.reason}",
+            broken(result.broken_at, result.reason),
             highlight=False,
             soft_wrap=True,
         )
         raise typer.Exit(1)
     out.print(
-        f"audit trail intact: {result.records} records, head {result.head}",
+        _(
+            "audit trail intact: %(records)s records, head %(head)s",
+            records=result.records,
+            head=result.head,
+        ),
         highlight=False,
         soft_wrap=True,
     )

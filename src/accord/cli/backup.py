@@ -9,10 +9,12 @@ from sqlalchemy.exc import OperationalError
 
 from accord import backup as backups
 from accord.db import make_engine, make_sessionmaker, transaction
+from accord.i18n import gettext as _
 from accord.services import audit
 
+from .audit import broken
 from .base import app
-from .common import DATA_DIR, fail, out, settings_for, shown
+from .common import DATA_DIR, cannot_use, fail, out, settings_for, shown
 
 
 @app.command("backup")
@@ -35,13 +37,28 @@ def backup(
     except backups.BackupError as exc:
         raise fail(str(exc)) from None
     except OperationalError as exc:
-        raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
+        raise fail(cannot_use(url, exc)) from None
     finally:
         engine.dispose()
-    rows = f", {report.rows} rows" if report.rows is not None else ""
+    values = {
+        "path": report.path,
+        "method": report.method,
+        "revision": report.revision,
+        "rows": report.rows,
+        "files": report.files,
+    }
     out.print(
-        f"backup written: {report.path} ({report.method}, migration {report.revision}{rows}, "
-        f"{report.files} evidence files)",
+        _(
+            "backup written: %(path)s (%(method)s, migration %(revision)s, %(rows)s rows, "
+            "%(files)s evidence files)",
+            **values,
+        )
+        if report.rows is not None
+        else _(
+            "backup written: %(path)s (%(method)s, migration %(revision)s, "
+            "%(files)s evidence files)",
+            **values,
+        ),
         highlight=False,
         soft_wrap=True,
     )
@@ -67,15 +84,22 @@ def restore(
     except backups.BackupError as exc:
         raise fail(str(exc)) from None
     except OperationalError as exc:
-        raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
+        raise fail(cannot_use(url, exc)) from None
     finally:
         engine.dispose()
     out.print(
-        f"restored {report.path} ({report.method}, migration {report.revision}, "
-        f"{report.files} evidence files) into {shown(url)}",
+        _(
+            "restored %(path)s (%(method)s, migration %(revision)s, %(files)s evidence files) "
+            "into %(url)s",
+            path=report.path,
+            method=report.method,
+            revision=report.revision,
+            files=report.files,
+            url=shown(url),
+        ),
         highlight=False,
         soft_wrap=True,
     )
     if not check.ok:
-        raise fail(f"audit trail BROKEN at record {check.broken_at}: {check.reason}")
-    out.print(f"audit trail intact: {check.records} records", highlight=False)
+        raise fail(broken(check.broken_at, check.reason))
+    out.print(_("audit trail intact: %(records)s records", records=check.records), highlight=False)

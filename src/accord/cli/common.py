@@ -16,6 +16,7 @@ from accord import schema
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound, accounts, throttle
 from accord.services.actors import SYSTEM, Actor, actor_for
@@ -36,13 +37,49 @@ def settings_for(data_dir: Path | None, **extra: object) -> Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    label = _("error:")  # outside the f-string: the extractor does not look inside one
+    err.print(f"[bold red]{label}[/] {message}", highlight=False)
     return typer.Exit(code)
 
 
 def shown(url: str) -> str:
     """A database URL fit to print: the password hidden."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def cannot_use(url: str, exc: OperationalError) -> str:
+    """The message for a database that cannot be reached or opened."""
+    return _("cannot use the database %(url)s: %(reason)s", url=shown(url), reason=exc.orig)
+
+
+def cannot_write(path: object, exc: OSError) -> str:
+    """The message for a file that cannot be written."""
+    return _("%(path)s: cannot write file: %(reason)s", path=path, reason=exc)
+
+
+def cannot_read(path: object, exc: Exception) -> str:
+    """The message for a file that cannot be read."""
+    return _("%(path)s: cannot read file: %(reason)s", path=path, reason=exc)
+
+
+def bad_date(option: str, value: str) -> str:
+    """The message for an option that wants a date."""
+    return _("%(option)s: a date as YYYY-MM-DD, not %(value)s", option=option, value=repr(value))
+
+
+def created_plan(code: str, title: str, parties: str) -> str:
+    """The line for a plan created (from a file or a template)."""
+    return _(
+        "created plan %(code)s (%(title)s; parties %(parties)s)",
+        code=code,
+        title=title,
+        parties=parties,
+    )
+
+
+def wrote(path: object, size: int) -> str:
+    """The line for a file written."""
+    return _("wrote %(path)s (%(size)s bytes)", path=path, size=size)
 
 
 @contextmanager
@@ -56,7 +93,9 @@ def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterat
         and parsed.database not in (None, "", ":memory:")
         and not Path(parsed.database).exists()
     ):
-        raise fail(f"no accord database at {parsed.database}: run `accord init` first")
+        raise fail(
+            _("no accord database at %(path)s: run `accord init` first", path=parsed.database)
+        )
     engine = make_engine(url)
     try:
         if initialise:
@@ -73,7 +112,7 @@ def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterat
             err.print(str(d), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except OperationalError as exc:
-        raise fail(f"cannot use the database {shown(url)}: {exc.orig}") from None
+        raise fail(cannot_use(url, exc)) from None
     finally:
         engine.dispose()
 
@@ -94,8 +133,8 @@ def actor_or_operator(session: Session, token: str | None) -> Actor:
 def token_actor(session: Session, token: str | None) -> Actor:
     """The user an API token belongs to, for commands a party's member runs; fails politely."""
     if not token:
-        raise fail("this command acts as a user: pass --token or set ACCORD_TOKEN")
+        raise fail(_("this command acts as a user: pass --token or set ACCORD_TOKEN"))
     user = accounts.resolve_token(session=session, token=token)
     if user is None:
-        raise fail("the API token is not valid (revoked, or from another workspace)")
+        raise fail(_("the API token is not valid (revoked, or from another workspace)"))
     return actor_for(session, user)

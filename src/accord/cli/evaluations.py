@@ -11,11 +11,22 @@ import typer
 from rich import box
 from rich.table import Table
 
+from accord import i18n
+from accord.i18n import gettext as _
 from accord.services import action_items, lifecycle, plans, ratings, reconciliation
 from accord.services.actors import SYSTEM, Actor
 
 from .base import app
-from .common import DATA_DIR, TOKEN, fail, out, settings_for, token_actor, workspace_session
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    bad_date,
+    fail,
+    out,
+    settings_for,
+    token_actor,
+    workspace_session,
+)
 
 evaluation_app = typer.Typer(help="Evaluations: create, open, status.", no_args_is_help=True)
 reconcile_app = typer.Typer(help="Reconcile divergent ratings.", no_args_is_help=True)
@@ -34,7 +45,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{option}: a date as YYYY-MM-DD, not {value!r}") from None
+        raise fail(bad_date(option, value)) from None
 
 
 def _plan_code(session, plan: str | None) -> str:  # type: ignore[no-untyped-def]
@@ -44,18 +55,39 @@ def _plan_code(session, plan: str | None) -> str:  # type: ignore[no-untyped-def
 def _print_status(doc: dict[str, object]) -> None:
     parties = doc["parties"]
     assert isinstance(parties, list)
-    due = doc["due_on"] or "no deadline"
-    out.print(f"evaluation {doc['evaluation']}: [bold]{doc['status']}[/] ({due})", highlight=False)
+    due = doc["due_on"] or _("no deadline")
+    status = f"[bold]{i18n.term(doc['status'])}[/]"
+    out.print(
+        _(
+            "evaluation %(code)s: %(status)s (%(due)s)",
+            code=doc["evaluation"],
+            status=status,
+            due=due,
+        ),
+        highlight=False,
+    )
     for p in parties:
-        votes = f"; reopen agreed by {', '.join(p['reopen_votes'])}" if p["reopen_votes"] else ""
-        out.print(
-            f"  {p['party']}: {'submitted' if p['submitted'] else 'not submitted'}{votes}",
-            highlight=False,
-        )
+        votes = ", ".join(p["reopen_votes"])
+        if p["submitted"]:
+            line = _("%(party)s: submitted", party=p["party"])
+        else:
+            line = _("%(party)s: not submitted", party=p["party"])
+        if votes:
+            line += _("; reopen agreed by %(parties)s", parties=votes)
+        out.print("  " + line, highlight=False)
     own = doc["own_rated"]
     assert isinstance(own, dict)
     for party, n in own.items():
-        out.print(f"  your party {party}: {n}/{doc['standards']} rated", highlight=False)
+        out.print(
+            "  "
+            + _(
+                "your party %(party)s: %(n)s/%(total)s rated",
+                party=party,
+                n=n,
+                total=doc["standards"],
+            ),
+            highlight=False,
+        )
 
 
 def _actor(session, token: str | None, *, required: bool) -> Actor:  # type: ignore[no-untyped-def]
@@ -89,8 +121,12 @@ def evaluation_create(
             due_on=due,
         )
         out.print(
-            f"planned evaluation {ev.code} ({ev.label}) on framework "
-            f"{ev.framework_version.version}",
+            _(
+                "planned evaluation %(code)s (%(label)s) on framework %(version)s",
+                code=ev.code,
+                label=ev.label,
+                version=ev.framework_version.version,
+            ),
             highlight=False,
         )
 
@@ -171,7 +207,15 @@ def rate(
             party_code=party,
             ratings=[ratings.RatingInput(standard, level, rationale, version)],
         )
-    out.print(f"{standard}: {saved[0]['level']} (version {saved[0]['version']})", highlight=False)
+    out.print(
+        _(
+            "%(standard)s: %(level)s (version %(version)s)",
+            standard=standard,
+            level=saved[0]["level"],
+            version=saved[0]["version"],
+        ),
+        highlight=False,
+    )
 
 
 @app.command()
@@ -214,23 +258,27 @@ def reconcile_queue(
         out.print_json(json.dumps(doc, ensure_ascii=False))
         return
     table = Table(
-        title=f"{doc['unresolved']} of {doc['divergent']} divergences unresolved "
-        f"(rule: {doc['rule']})",
+        title=_(
+            "%(unresolved)s of %(divergent)s divergences unresolved (rule: %(rule)s)",
+            unresolved=doc["unresolved"],
+            divergent=doc["divergent"],
+            rule=doc["rule"],
+        ),
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    for col in ("standard", "levels", "gap", "proposal", "approved by", "joint"):
+    for col in (_("standard"), _("levels"), _("gap"), _("proposal"), _("approved by"), _("joint")):
         table.add_column(col)
     for item in doc["items"]:
-        levels = ", ".join(f"{p} {lv}" for p, lv in item["levels"].items())
+        levels = ", ".join(f"{p} {i18n.term(lv)}" for p, lv in item["levels"].items())
         prop = item["proposal"]
         table.add_row(
             item["standard"],
             levels,
             str(item["gap"]),
-            f"{prop['party']}: {prop['level']}" if prop else "—",
+            f"{prop['party']}: {i18n.term(prop['level'])}" if prop else "—",
             ", ".join(item["approved_by"]) or "—",
-            item["joint"] or "—",
+            i18n.term(item["joint"]) or "—",
         )
     out.print(table)
 
@@ -259,7 +307,12 @@ def reconcile_propose(
             party_code=party,
         )
     out.print(
-        f"{standard}: proposed {level}; approved by {', '.join(item['approved_by'])}",
+        _(
+            "%(standard)s: proposed %(level)s; approved by %(parties)s",
+            standard=standard,
+            level=level,
+            parties=", ".join(item["approved_by"]),
+        ),
         highlight=False,
     )
 
@@ -283,8 +336,13 @@ def reconcile_approve(
             standard=standard,
             party_code=party,
         )
-    joint = f"joint level {item['joint']}" if item["joint"] else "waiting for other parties"
-    out.print(f"{standard}: approved; {joint}", highlight=False)
+    if item["joint"]:
+        line = _(
+            "%(standard)s: approved; joint level %(level)s", standard=standard, level=item["joint"]
+        )
+    else:
+        line = _("%(standard)s: approved; waiting for other parties", standard=standard)
+    out.print(line, highlight=False)
 
 
 @app.command()
@@ -317,10 +375,15 @@ def action_list(
             session=session, actor=SYSTEM, plan_code=_plan_code(session, plan), status=status
         )
     table = Table(box=box.SIMPLE_HEAD)
-    for col in ("standard", "evaluation", "owner", "due", "status", "notes"):
+    for col in (_("standard"), _("evaluation"), _("owner"), _("due"), _("status"), _("notes")):
         table.add_column(col)
     for i in items:
         table.add_row(
-            i["standard"], i["evaluation"], i["owner"], i["due_on"] or "—", i["status"], i["notes"]
+            i["standard"],
+            i["evaluation"],
+            i["owner"],
+            i["due_on"] or "—",
+            i18n.term(i["status"]),
+            i["notes"],
         )
-    out.print(table if items else "no action items")
+    out.print(table if items else _("no action items"))

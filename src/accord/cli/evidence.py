@@ -10,6 +10,8 @@ import typer
 from rich import box
 from rich.table import Table
 
+from accord import i18n
+from accord.i18n import gettext as _
 from accord.services import evidence as evidence_service
 from accord.services import evidence_lifecycle as lifecycle
 from accord.services import plans
@@ -19,6 +21,7 @@ from .common import (
     DATA_DIR,
     TOKEN,
     actor_or_operator,
+    bad_date,
     fail,
     out,
     settings_for,
@@ -38,7 +41,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise fail(f"{option}: a date as YYYY-MM-DD, not {value!r}") from None
+        raise fail(bad_date(option, value)) from None
 
 
 @evidence_app.command("add")
@@ -70,20 +73,24 @@ def evidence_add(
     action item."""
     given = [x for x in (file, link, note) if x is not None]
     if len(given) != 1:
-        raise fail("give exactly one of --file, --link, --note")
+        raise fail(_("give exactly one of --file, --link, --note"))
     if (standard is None) == (action_item is None):
-        raise fail("give either STANDARD or --action-item UID")
+        raise fail(_("give either STANDARD or --action-item UID"))
     if action_item is not None and joint:
-        raise fail("--joint: an action item has no joint rating; leave --joint out")
+        raise fail(_("--joint: an action item has no joint rating; leave --joint out"))
     expires_on = _date(expires, "--expires")
     settings = settings_for(data_dir)
     if file is not None:
         if not file.is_file():
-            raise fail(f"--file: no file {file}")
+            raise fail(_("--file: no file %(file)s", file=file))
         if file.stat().st_size > settings.evidence_max_bytes:
             raise fail(
-                f"{file}: over the evidence limit of {settings.evidence_max_bytes} bytes "
-                "(ACCORD_EVIDENCE_MAX_BYTES)"
+                _(
+                    "%(file)s: over the evidence limit of %(limit)s bytes "
+                    "(ACCORD_EVIDENCE_MAX_BYTES)",
+                    file=file,
+                    limit=settings.evidence_max_bytes,
+                )
             )
         content = evidence_service.Content(
             kind="file", title=title, data=file.read_bytes(), filename=file.name
@@ -113,15 +120,34 @@ def evidence_add(
             acting_for=party if joint or action_item else None,
         )
     t = doc["target"]
-    where = (
-        f"action item {action_item} ({t['standard']}, {doc['owner']}"
-        if action_item
-        else f"{standard} ({'joint' if joint else t.get('party')}"
-    )
-    out.print(
-        f"attached {doc['kind']} {doc['uid']} to {where}, {doc['releasability']})",
-        highlight=False,
-    )
+    values = {
+        "kind": i18n.term(doc["kind"]),
+        "uid": doc["uid"],
+        "releasability": i18n.term(doc["releasability"]),
+    }
+    if action_item:
+        line = _(
+            "attached %(kind)s %(uid)s to action item %(item)s (%(standard)s, %(owner)s, "
+            "%(releasability)s)",
+            item=action_item,
+            standard=t["standard"],
+            owner=doc["owner"],
+            **values,
+        )
+    elif joint:
+        line = _(
+            "attached %(kind)s %(uid)s to %(standard)s (joint, %(releasability)s)",
+            standard=standard,
+            **values,
+        )
+    else:
+        line = _(
+            "attached %(kind)s %(uid)s to %(standard)s (%(party)s, %(releasability)s)",
+            standard=standard,
+            party=t.get("party"),
+            **values,
+        )
+    out.print(line, highlight=False)
 
 
 @evidence_app.command("list")
@@ -143,31 +169,34 @@ def evidence_list(
             standard=standard,
         )
     if not items:
-        out.print("no evidence")
+        out.print(_("no evidence"))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for col in ("standard", "rating", "kind", "title", "owner", "releasability", "dates", "uid"):
+    for col in (_("standard"), _("rating"), _("kind"), _("title"), _("owner"),
+                _("releasability"), _("dates"), _("uid")):  # fmt: skip
         table.add_column(col)
     for i in items:
         t = i["target"]
-        rating = {"party": t.get("party", ""), "joint": "joint"}.get(t["kind"], "action item")
-        dates = i["effective_on"] + (f" to {i['expires_on']}" if i["expires_on"] else "")
+        rating = {"party": t.get("party", ""), "joint": _("joint")}.get(t["kind"], _("action item"))
+        dates = i["effective_on"]
+        if i["expires_on"]:
+            dates += " " + _("to %(date)s", date=i["expires_on"])
         if i["expired"]:
-            dates += " EXPIRED"
+            dates += " " + _("EXPIRED")
         if i["label"]:
             dates += f" ({i['label']})"
         table.add_row(
             t["standard"],
             rating,
-            i["kind"],
+            i18n.term(i["kind"]),
             i["title"],
             i["owner"],
-            i["releasability"],
+            i18n.term(i["releasability"]),
             dates,
             i["uid"],
         )
     out.print(table)
-    out.print(f"{len(items)} item(s)", highlight=False)
+    out.print(_("%(n)s item(s)", n=len(items)), highlight=False)
 
 
 @evidence_app.command("remove")
@@ -188,8 +217,12 @@ def evidence_remove(
             uid=uid,
             data_dir=settings.data_dir,
         )
-    gone = "; its stored file was deleted (nothing else uses it)" if result["file_deleted"] else ""
-    out.print(f"removed evidence {uid} from {result['evaluation']}{gone}", highlight=False)
+    line = _(
+        "removed evidence %(uid)s from %(evaluation)s", uid=uid, evaluation=result["evaluation"]
+    )
+    if result["file_deleted"]:
+        line += _("; its stored file was deleted (nothing else uses it)")
+    out.print(line, highlight=False)
 
 
 @evidence_app.command("carry-forward")
@@ -215,10 +248,16 @@ def evidence_carry_forward(
             source=source,
             target=target,
         )
-    skipped = (
-        f"; {result['skipped']} skipped (standard not in {target})" if result["skipped"] else ""
+    line = _(
+        "carried %(carried)s item(s) of evidence from %(source)s into %(target)s",
+        carried=result["carried"],
+        source=source,
+        target=target,
     )
-    out.print(
-        f"carried {result['carried']} item(s) of evidence from {source} into {target}{skipped}",
-        highlight=False,
-    )
+    if result["skipped"]:
+        line += _(
+            "; %(skipped)s skipped (standard not in %(target)s)",
+            skipped=result["skipped"],
+            target=target,
+        )
+    out.print(line, highlight=False)

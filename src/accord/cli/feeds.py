@@ -8,7 +8,9 @@ import typer
 from rich import box
 from rich.table import Table
 
+from accord import i18n
 from accord.feeds import limits_of
+from accord.i18n import gettext as _
 from accord.services import feeds as feed_service
 from accord.services import plans
 
@@ -56,7 +58,12 @@ def feeds_add(
             any_path=True,  # the operator's own machine: any local path
         )
     out.print(
-        f"subscribed {doc['uid']} to {doc['location']} every {doc['interval_minutes']} min",
+        _(
+            "subscribed %(uid)s to %(location)s every %(minutes)s min",
+            uid=doc["uid"],
+            location=doc["location"],
+            minutes=doc["interval_minutes"],
+        ),
         highlight=False,
     )
 
@@ -74,19 +81,20 @@ def feeds_list(
             plan_code=plans.default_plan(session=session, code=plan).code,
         )
     if not items:
-        out.print("no feeds: subscribe with `accord feeds add LOCATION`")
+        out.print(_("no feeds: subscribe with `accord feeds add LOCATION`"))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("feed", ratio=3, overflow="fold")
-    table.add_column("state", ratio=2, overflow="fold")
-    table.add_column("last poll", ratio=2, overflow="fold")
-    table.add_column("next poll (UTC)", width=16, no_wrap=True)
+    table.add_column(_("feed"), ratio=3, overflow="fold")
+    table.add_column(_("state"), ratio=2, overflow="fold")
+    table.add_column(_("last poll"), ratio=2, overflow="fold")
+    table.add_column(_("next poll (UTC)"), width=16, no_wrap=True)
     for f in items:
-        state = ("active" if f["active"] else "paused") + f", every {f['interval_minutes']} min"
-        state += f", {f['items']} item(s)"
+        state = _("active") if f["active"] else _("paused")
+        state += _(", every %(minutes)s min", minutes=f["interval_minutes"])
+        state += _(", %(n)s item(s)", n=f["items"])
         if f["failures"]:
-            state += f", {f['failures']} failure(s)"
-        status = f["last_status"] or "never polled"
+            state += _(", %(n)s failure(s)", n=f["failures"])
+        status = i18n.term(f["last_status"]) or _("never polled")
         if f["last_error"]:
             status += f": {f['last_error']}"
         table.add_row(
@@ -110,7 +118,11 @@ def _set_active(
             uid=uid,
             active=active,
         )
-    out.print(f"{'resumed' if active else 'paused'} {doc['uid']} ({doc['title']})", highlight=False)
+    if active:
+        line = _("resumed %(uid)s (%(title)s)", uid=doc["uid"], title=doc["title"])
+    else:
+        line = _("paused %(uid)s (%(title)s)", uid=doc["uid"], title=doc["title"])
+    out.print(line, highlight=False)
 
 
 @feeds_app.command("pause")
@@ -151,7 +163,10 @@ def feeds_remove(
             plan_code=plans.default_plan(session=session, code=plan).code,
             uid=uid,
         )
-    out.print(f"removed {uid} and {result['items_removed']} item(s)", highlight=False)
+    out.print(
+        _("removed %(uid)s and %(n)s item(s)", uid=uid, n=result["items_removed"]),
+        highlight=False,
+    )
 
 
 @feeds_app.command("poll")
@@ -175,20 +190,20 @@ def feeds_poll(
             all_now=all_now,
         )
     if not reports:
-        out.print("no feed is due")
+        out.print(_("no feed is due"))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("feed", min_width=24, overflow="fold")
-    table.add_column("status", no_wrap=True)
-    for col in ("new", "dupl.", "matched", "skipped"):
+    table.add_column(_("feed"), min_width=24, overflow="fold")
+    table.add_column(_("status"), no_wrap=True)
+    for col in (_("new"), _("dupl."), _("matched"), _("skipped")):
         table.add_column(col, justify="right", no_wrap=True)
-    table.add_column("notes", overflow="fold")
+    table.add_column(_("notes"), overflow="fold")
     for r in reports:
         notes = [r.error] if r.error else []
         notes += r.skipped + r.warnings
         table.add_row(
             r.title,
-            r.status,
+            i18n.term(r.status),
             str(r.new),
             str(r.duplicates),
             str(r.matched),
@@ -197,8 +212,11 @@ def feeds_poll(
         )
     out.print(table)
     failed = sum(r.status == "error" for r in reports)
-    out.print(
-        f"{len(reports)} feed(s) polled, {sum(r.new for r in reports)} new item(s)"
-        + (f", {failed} failed" if failed else ""),
-        highlight=False,
+    line = _(
+        "%(feeds)s feed(s) polled, %(new)s new item(s)",
+        feeds=len(reports),
+        new=sum(r.new for r in reports),
     )
+    if failed:
+        line += _(", %(n)s failed", n=failed)
+    out.print(line, highlight=False)

@@ -11,6 +11,9 @@ import typer
 from rich import box
 from rich.table import Table
 
+from accord import i18n
+from accord.i18n import gettext as _
+from accord.i18n import ngettext
 from accord.services import forecasts, plans
 from accord.services.actors import SYSTEM
 
@@ -57,7 +60,7 @@ def forecast(
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
     if doc["notice"]:
-        out.print(f"[bold yellow]{doc['notice']}[/]")
+        out.print(f"[bold yellow]{i18n.term(doc['notice'])}[/]")
     (_print_backtest if backtest else _print_forecast)(doc)
 
 
@@ -79,38 +82,82 @@ def _date(d: str | None, horizon: str | None) -> str:
 _LEFT = ("code", "stage", "origin", "blocks")
 
 
+def _headers() -> dict[str, str]:
+    """The column headers in the language in force (P, p10, p90: symbols, as they are)."""
+    return {
+        "code": _("code"),
+        "title": _("title"),
+        "median": _("median"),
+        "stage": _("stage"),
+        "target": _("target"),
+        "P own": _("P own"),
+        "P plan": _("P plan"),
+        "P by": _("P by"),
+        "P at": _("P at"),
+        "impact": _("impact"),
+        "blocks": _("blocks"),
+        "origin": _("origin"),
+        "date": _("date"),
+        "forecasts": _("forecasts"),
+        "model": _("model"),
+        "persistence": _("persistence"),
+        "trend": _("trend"),
+    }
+
+
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    headers = _headers()
     for col in columns:
         if col == "title":
-            table.add_column(col, ratio=1, min_width=12)
+            table.add_column(headers[col], ratio=1, min_width=12)
         else:
-            table.add_column(col, no_wrap=True, justify="left" if col in _LEFT else "right")
+            table.add_column(
+                headers.get(col, col), no_wrap=True, justify="left" if col in _LEFT else "right"
+            )
     return table
 
 
 def _print_forecast(doc: dict[str, Any]) -> None:
     out.print(
-        f"Forecast for {doc['plan']} as of {doc['as_of'] or '—'} ({doc['as_of_date'] or '—'}), "
-        f"target {doc['target_date'] or '—'}: {doc['paths']:,} paths, seed {doc['seed']}, "
-        f"{doc['evaluations_used']} evaluations used",
+        _(
+            "Forecast for %(plan)s as of %(as_of)s (%(date)s), target %(target)s: %(paths)s "
+            "paths, seed %(seed)s, %(used)s evaluations used",
+            plan=doc["plan"],
+            as_of=doc["as_of"] or "—",
+            date=doc["as_of_date"] or "—",
+            target=doc["target_date"] or "—",
+            paths=format(doc["paths"], ","),
+            seed=doc["seed"],
+            used=doc["evaluations_used"],
+        ),
         highlight=False,
     )
     if not doc["enough_history"]:
-        out.print(f"[bold]not enough history[/]: {doc['message']}", highlight=False)
+        _not_enough(doc["message"])
         return
     horizon = doc["horizon_date"]
     target = doc["target_date"] or horizon
     whole = doc["plan_forecast"]
     low, high = whole["interval_80"]
-    out.print(
-        f"[bold]Whole plan[/]: {_pct(whole['probability_by_target'])} by {target}; median "
-        f"{_date(whole['median_date'], horizon)}, 80% interval {_date(low, horizon)} to "
-        f"{_date(high, horizon)}",
-        highlight=False,
+    line = _(
+        "%(p)s by %(target)s; median %(median)s, 80%% interval %(low)s to %(high)s",
+        p=_pct(whole["probability_by_target"]),
+        target=target,
+        median=_date(whole["median_date"], horizon),
+        low=_date(low, horizon),
+        high=_date(high, horizon),
     )
+    whole_plan = _("Whole plan")
+    out.print(f"[bold]{whole_plan}[/]: {line}", highlight=False)
     conditions = _table(
-        f"Conditions, met by {target}", "code", "title", "P", "median", "p10", "p90"
+        _("Conditions, met by %(target)s", target=target),
+        "code",
+        "title",
+        "P",
+        "median",
+        "p10",
+        "p90",
     )
     for c in doc["conditions"]:
         low, high = c["interval_80"]
@@ -123,7 +170,7 @@ def _print_forecast(doc: dict[str, Any]) -> None:
             _date(high, horizon),
         )
     out.print(conditions)
-    stages = _table("Stages", "stage", "target", "P own", "P plan", "median", "p10", "p90")
+    stages = _table(_("Stages"), "stage", "target", "P own", "P plan", "median", "p10", "p90")
     for s in doc["stages"]:
         low, high = s["interval_80"]
         own = _pct(s["probability_by_stage_target"])
@@ -138,13 +185,25 @@ def _print_forecast(doc: dict[str, Any]) -> None:
         )
     out.print(stages)
     out.print(
-        f"P own: met by the stage's target date (*: that date has passed, observed); P plan: "
-        f"by {target}. median, p10, p90: date by which it is met in 50%, 10%, 90% of paths "
-        f"(80% interval p10 to p90); >{horizon}: not within the simulated years.",
+        _(
+            "P own: met by the stage's target date (*: that date has passed, observed); P plan: "
+            "by %(target)s. median, p10, p90: date by which it is met in 50%%, 10%%, 90%% of "
+            "paths (80%% interval p10 to p90); >%(horizon)s: not within the simulated years.",
+            target=target,
+            horizon=horizon,
+        ),
         style="dim",
         highlight=False,
     )
-    risks = _table(f"Top risks, {target}", "code", "title", "P by", "P at", "impact", "blocks")
+    risks = _table(
+        _("Top risks, %(target)s", target=target),
+        "code",
+        "title",
+        "P by",
+        "P at",
+        "impact",
+        "blocks",
+    )
     for r in doc["risks"]:
         risks.add_row(
             r["code"],
@@ -156,26 +215,41 @@ def _print_forecast(doc: dict[str, Any]) -> None:
         )
     out.print(risks)
     out.print(
-        "P by: met at some evaluation up to the target date; P at: met at the last one "
-        "before it. impact: how much the whole plan's probability would rise if that "
-        "standard were certain to be met (a standard met now still blocks when it slips).",
+        _(
+            "P by: met at some evaluation up to the target date; P at: met at the last one "
+            "before it. impact: how much the whole plan's probability would rise if that "
+            "standard were certain to be met (a standard met now still blocks when it slips)."
+        ),
         style="dim",
     )
     skill = doc["skill"]
     if skill["available"]:
         out.print(
-            f"Skill (back-test, {skill['origins']} origins, {skill['pairs']} forecasts of the "
-            f"next evaluation): Brier model {skill['brier_model']:.3f}, persistence "
-            f"{skill['brier_persistence']:.3f}, trend {skill['brier_trend']:.3f} "
-            "(lower is better)",
+            _(
+                "Skill (back-test, %(origins)s origins, %(pairs)s forecasts of the next "
+                "evaluation): Brier model %(model)s, persistence %(persistence)s, trend "
+                "%(trend)s (lower is better)",
+                origins=skill["origins"],
+                pairs=skill["pairs"],
+                model=format(skill["brier_model"], ".3f"),
+                persistence=format(skill["brier_persistence"], ".3f"),
+                trend=format(skill["brier_trend"], ".3f"),
+            ),
             highlight=False,
         )
     else:
-        out.print(f"Skill: not enough history: {skill['message']}", highlight=False)
+        out.print(
+            _("Skill: not enough history: %(reason)s", reason=skill["message"]), highlight=False
+        )
     out.print(doc["message"], highlight=False)
 
 
 _RIVALS = ("model", "persistence", "trend")
+
+
+def _not_enough(message: str) -> None:
+    label = _("not enough history")
+    out.print(f"[bold]{label}[/]: {message}", highlight=False)
 
 
 def _b(x: float | None) -> str:
@@ -184,28 +258,34 @@ def _b(x: float | None) -> str:
 
 def _print_backtest(doc: dict[str, Any]) -> None:
     out.print(
-        f"Back-test of {doc['plan']}: {doc['evaluations_used']} evaluations with joint "
-        f"ratings, {doc['paths']:,} paths, seed {doc['seed']}",
+        _(
+            "Back-test of %(plan)s: %(used)s evaluations with joint ratings, %(paths)s paths, "
+            "seed %(seed)s",
+            plan=doc["plan"],
+            used=doc["evaluations_used"],
+            paths=format(doc["paths"], ","),
+            seed=doc["seed"],
+        ),
         highlight=False,
     )
     if not doc["available"]:
-        out.print(f"[bold]not enough history[/]: {doc['message']}", highlight=False)
+        _not_enough(doc["message"])
         return
     horizons = Table(
-        title="Brier scores (lower is better)", title_justify="left", box=box.SIMPLE_HEAD
+        title=_("Brier scores (lower is better)"), title_justify="left", box=box.SIMPLE_HEAD
     )
-    for col in ("ahead", "forecasts", "model", "persistence", "trend"):
+    for col in (_("ahead"), _("forecasts"), _("model"), _("persistence"), _("trend")):
         horizons.add_column(col, justify="right")
     for h in doc["horizons"]:
         horizons.add_row(
-            f"{h['steps']} evaluation{'s' if h['steps'] > 1 else ''}",
+            ngettext("%(num)d evaluation", "%(num)d evaluations", h["steps"]),
             str(h["pairs"]),
             _b(h["brier_model"]),
             _b(h["brier_persistence"]),
             _b(h["brier_trend"]),
         )
     out.print(horizons)
-    origins = _table("Next evaluation, per origin", "origin", "date", "forecasts", *_RIVALS)
+    origins = _table(_("Next evaluation, per origin"), "origin", "date", "forecasts", *_RIVALS)
     for o in doc["origins"]:
         origins.add_row(
             o["evaluation"],
@@ -217,11 +297,11 @@ def _print_backtest(doc: dict[str, Any]) -> None:
         )
     out.print(origins)
     calibration = Table(
-        title="Calibration of the model (next evaluation)",
+        title=_("Calibration of the model (next evaluation)"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("predicted", "forecasts", "mean predicted", "observed met"):
+    for col in (_("predicted"), _("forecasts"), _("mean predicted"), _("observed met")):
         calibration.add_column(col, justify="right")
     for row in doc["calibration"]:
         calibration.add_row(

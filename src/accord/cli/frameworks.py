@@ -11,15 +11,27 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from accord import i18n
 from accord.engine.diff import Change, FrameworkDiff, diff
 from accord.engine.framework import Framework
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
 from accord.services import framework_versions as versions
 from accord.services import plans
 from accord.services.actors import SYSTEM
 
 from .base import app
-from .common import DATA_DIR, TOKEN, err, fail, out, settings_for, token_actor, workspace_session
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    cannot_read,
+    err,
+    fail,
+    out,
+    settings_for,
+    token_actor,
+    workspace_session,
+)
 
 framework_app = typer.Typer(
     help="Framework versions: import a draft, propose it, approve it, compare versions.",
@@ -34,7 +46,7 @@ def _read(file: Path) -> str:
     try:
         return file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"{file}: cannot read file: {exc}") from None
+        raise fail(cannot_read(file, exc)) from None
 
 
 def _approvals(info: versions.VersionInfo) -> str:
@@ -50,14 +62,19 @@ def framework_list(plan: str | None = PLAN, data_dir: Path | None = DATA_DIR) ->
         the_plan = plans.default_plan(session=session, code=plan)
         code = the_plan.code
         rows = versions.list_versions(session=session, actor=SYSTEM, plan=the_plan)
-    table = Table(title=f"Framework versions of {code}", title_justify="left", box=box.SIMPLE_HEAD)
-    for col in ("version", "status", "created", "standards", "approvals", "sha-256"):
+    table = Table(
+        title=_("Framework versions of %(plan)s", plan=code),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    headers = (_("version"), _("status"), _("created"), _("standards"), _("approvals"), "sha-256")
+    for col in headers:
         table.add_column(col, no_wrap=True)
     styles = {"agreed": "green", "proposed": "yellow", "draft": "cyan", "superseded": "dim"}
     for v in rows:
         table.add_row(
             escape(v.version),
-            f"[{styles.get(v.status, '')}]{v.status}[/]",
+            f"[{styles.get(v.status, '')}]{i18n.term(v.status)}[/]",
             v.created_at.strftime("%Y-%m-%d"),
             str(v.standards),
             _approvals(v),
@@ -136,31 +153,46 @@ def _change_line(c: Change) -> str:
 
 def print_diff(d: FrameworkDiff, a: str, b: str) -> None:
     """Readable diff: one block per section, `before → after` for every changed attribute."""
-    head = f"[bold]Framework {escape(a)} → {escape(b)}[/]"
+    head = "[bold]" + _("Framework %(a)s → %(b)s", a=escape(a), b=escape(b)) + "[/]"
     if (a, b) != (d.a, d.b):  # files were named: say which versions they hold
-        head += f"  (versions {escape(d.a)} → {escape(d.b)})"
+        head += "  " + _("(versions %(a)s → %(b)s)", a=escape(d.a), b=escape(d.b))
     out.print(head, soft_wrap=True)
     if d.empty:
-        out.print("no differences")
+        out.print(_("no differences"))
         return
+    names = {
+        "standards": _("Standards"),
+        "stages": _("Stages"),
+        "conditions": _("Conditions"),
+        "fields": _("Fields"),
+        "scales": _("Scales"),
+    }
     for name, section in d.sections():
         if section.empty:
             continue
-        counts = f"{len(section.added)} added, {len(section.removed)} removed, "
-        counts += f"{len(section.changed)} changed"
-        out.print(f"\n[bold]{name.capitalize()}[/]: {counts}")
+        counts = _(
+            "%(added)s added, %(removed)s removed, %(changed)s changed",
+            added=len(section.added),
+            removed=len(section.removed),
+            changed=len(section.changed),
+        )
+        out.print(f"\n[bold]{names.get(name, name.capitalize())}[/]: {counts}")
         for item in section.added:
-            where = f"  [dim](in {escape(item.parent)})[/]" if item.parent else ""
+            where = ""
+            if item.parent:
+                where = "  [dim]" + _("(in %(parent)s)", parent=escape(item.parent)) + "[/]"
             out.print(f"  [green]+ {escape(item.code)}[/]  {escape(item.title)}{where}")
         for item in section.removed:
-            where = f"  [dim](was in {escape(item.parent)})[/]" if item.parent else ""
+            where = ""
+            if item.parent:
+                where = "  [dim]" + _("(was in %(parent)s)", parent=escape(item.parent)) + "[/]"
             out.print(f"  [red]− {escape(item.code)}[/]  {escape(item.title)}{where}")
         for changed in section.changed:
             out.print(f"  [yellow]~ {escape(changed.code)}[/]  {escape(changed.title)}")
             for c in changed.changes:
                 out.print(f"      {_change_line(c)}")
     if d.framework:
-        out.print("\n[bold]Plan settings[/]")
+        out.print("\n[bold]" + _("Plan settings") + "[/]")
         for c in d.framework:
             out.print(f"  {_change_line(c)}")
 
@@ -179,8 +211,14 @@ def framework_import(
             session=session, actor=SYSTEM, plan=the_plan, text=text, source=str(file)
         )
     out.print(
-        f"created draft {info.version} of plan {info.plan} ({info.standards} standards, "
-        f"sha-256 {info.content_hash[:12]}); next: accord framework propose {info.version}",
+        _(
+            "created draft %(version)s of plan %(plan)s (%(standards)s standards, sha-256 "
+            "%(hash)s); next: accord framework propose %(version)s",
+            version=info.version,
+            plan=info.plan,
+            standards=info.standards,
+            hash=info.content_hash[:12],
+        ),
         highlight=False,
         soft_wrap=True,
     )
@@ -197,8 +235,12 @@ def framework_propose(
         the_plan = plans.default_plan(session=session, code=plan)
         info = versions.propose(session=session, actor=SYSTEM, plan=the_plan, version=version)
     out.print(
-        f"proposed {info.version} of plan {info.plan}; awaiting approval of "
-        + ", ".join(info.awaiting),
+        _(
+            "proposed %(version)s of plan %(plan)s; awaiting approval of %(parties)s",
+            version=info.version,
+            plan=info.plan,
+            parties=", ".join(info.awaiting),
+        ),
         highlight=False,
         soft_wrap=True,
     )
@@ -222,15 +264,26 @@ def framework_approve(
             session=session, actor=actor, plan=the_plan, version=version, party_code=party
         )
     info = result.version
-    out.print(f"{result.party} approved {info.version} of plan {info.plan}", highlight=False)
+    out.print(
+        _(
+            "%(party)s approved %(version)s of plan %(plan)s",
+            party=result.party,
+            version=info.version,
+            plan=info.plan,
+        ),
+        highlight=False,
+    )
     if info.status == "agreed":
         parties = ", ".join(a.party for a in info.approvals)
-        line = f"{info.version} is now agreed by {parties}"
+        line = _("%(version)s is now agreed by %(parties)s", version=info.version, parties=parties)
         if result.superseded:
-            line += f"; {', '.join(result.superseded)} superseded"
+            line += _("; %(versions)s superseded", versions=", ".join(result.superseded))
         out.print(line, highlight=False)
     else:
-        out.print(f"awaiting approval of {', '.join(info.awaiting)}", highlight=False)
+        out.print(
+            _("awaiting approval of %(parties)s", parties=", ".join(info.awaiting)),
+            highlight=False,
+        )
 
 
 from . import interop  # noqa: E402, F401  (registers export, import-oscal, import-ciso)

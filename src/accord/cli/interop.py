@@ -12,11 +12,12 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from accord.formats import ciso_library, framework_dump, oscal_catalog, safe_input
+from accord.i18n import gettext as _
 from accord.services import framework_versions as versions
 from accord.services import plans
 from accord.services.actors import SYSTEM
 
-from .common import DATA_DIR, err, fail, out, settings_for, workspace_session
+from .common import DATA_DIR, cannot_write, err, fail, out, settings_for, workspace_session, wrote
 from .frameworks import PLAN, framework_app
 
 
@@ -47,8 +48,8 @@ def _write(output: Path, text: str) -> None:
     try:
         output.write_text(text, "utf-8")
     except OSError as exc:
-        raise fail(f"{output}: cannot write file: {exc}") from None
-    out.print(f"wrote {output} ({len(text.encode('utf-8'))} bytes)", highlight=False)
+        raise fail(cannot_write(output, exc)) from None
+    out.print(wrote(output, len(text.encode("utf-8"))), highlight=False)
 
 
 def _failed(exc: safe_input.ImportFailure) -> typer.Exit:
@@ -98,21 +99,28 @@ PARTY = typer.Option(None, "--party", help="Party code (repeat for several; defa
 CODE = typer.Option(None, "--plan", help="Code of the framework / plan to make.")
 
 
+def _nowhere() -> typer.Exit:
+    return fail(_("say where the framework goes: -o FILE.yaml and/or --create-plan"))
+
+
 def _finish(
     text: str, output: Path | None, create: bool, source: str, data_dir: Path | None
 ) -> None:
     if output is None and not create:
-        raise fail("say where the framework goes: -o FILE.yaml and/or --create-plan")
+        raise _nowhere()
     if output is not None:
         _write(output, text)
     if create:
         with (
-            progress_bar("creating the plan"),
+            progress_bar(_("creating the plan")),
             workspace_session(settings_for(data_dir), initialise=True) as session,
         ):
             made = plans.create_plan(session=session, text=text, source=source)
             code, parties = made.code, ", ".join(p.code for p in made.parties)
-        out.print(f"created plan {code} (parties {parties})", highlight=False)
+        out.print(
+            _("created plan %(code)s (parties %(parties)s)", code=code, parties=parties),
+            highlight=False,
+        )
 
 
 @framework_app.command("import-oscal")
@@ -134,9 +142,9 @@ def framework_import_oscal(
 ) -> None:
     """Turn an OSCAL catalog into a framework YAML file (or a plan)."""
     if output is None and not create_plan:
-        raise fail("say where the framework goes: -o FILE.yaml and/or --create-plan")
+        raise _nowhere()
     try:
-        with progress_bar(f"importing {catalog.name}") as update:
+        with progress_bar(_("importing %(name)s", name=catalog.name)) as update:
             data = safe_input.load_json(safe_input.read_limited(catalog), str(catalog))
             result = oscal_catalog.convert(
                 data,
@@ -152,11 +160,16 @@ def framework_import_oscal(
     except safe_input.ImportFailure as exc:
         raise _failed(exc) from None
     for note in result.notes:
-        err.print(f"note: {note}", highlight=False, markup=False)
+        err.print(_("note: %(text)s", text=note), highlight=False, markup=False)
     fw = result.framework
     err.print(
-        f"{catalog}: {len(fw.conditions)} conditions, {len(list(fw.fields()))} fields, "
-        f"{len(fw.standards_by_code)} standards",
+        _(
+            "%(file)s: %(conditions)s conditions, %(fields)s fields, %(standards)s standards",
+            file=catalog,
+            conditions=len(fw.conditions),
+            fields=len(list(fw.fields())),
+            standards=len(fw.standards_by_code),
+        ),
         highlight=False,
         soft_wrap=True,
     )
@@ -180,9 +193,9 @@ def framework_import_ciso(
 ) -> None:
     """Turn a CISO Assistant framework library into a framework YAML file (or a plan)."""
     if output is None and not create_plan:
-        raise fail("say where the framework goes: -o FILE.yaml and/or --create-plan")
+        raise _nowhere()
     try:
-        with progress_bar(f"importing {file.name}") as update:
+        with progress_bar(_("importing %(name)s", name=file.name)) as update:
             doc = safe_input.load_yaml(safe_input.read_limited(file), str(file))
             result = ciso_library.convert(
                 doc,
@@ -196,11 +209,18 @@ def framework_import_ciso(
     except safe_input.ImportFailure as exc:
         raise _failed(exc) from None
     for note in result.notes:
-        err.print(f"note: {note}", highlight=False, markup=False)
+        err.print(_("note: %(text)s", text=note), highlight=False, markup=False)
     fw = result.framework
     err.print(
-        f"{file}: {len(fw.conditions)} conditions, {len(list(fw.fields()))} fields, "
-        f"{len(fw.standards_by_code)} standards, {len(fw.stages)} stages",
+        _(
+            "%(file)s: %(conditions)s conditions, %(fields)s fields, %(standards)s standards, "
+            "%(stages)s stages",
+            file=file,
+            conditions=len(fw.conditions),
+            fields=len(list(fw.fields())),
+            standards=len(fw.standards_by_code),
+            stages=len(fw.stages),
+        ),
         highlight=False,
         soft_wrap=True,
     )

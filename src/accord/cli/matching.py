@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from accord.i18n import gettext as _
 from accord.services import feed_matching, plans
 
 from .common import (
@@ -50,14 +51,23 @@ def feeds_match(
             threshold=cut,
         )
     if outcome.note:
-        err.print(f"[yellow]warning:[/] {outcome.note}; matched by keywords only", highlight=False)
+        note = _("%(note)s; matched by keywords only", note=outcome.note)
+        label = _("warning:")
+        err.print(f"[yellow]{label}[/] {note}", highlight=False)
     if outcome.framework_version is None:
-        out.print("the plan has no framework version: nothing to match against", highlight=False)
+        out.print(_("the plan has no framework version: nothing to match against"), highlight=False)
         return
-    line = (
-        f"matched {outcome.items} items against framework version "
-        f"{outcome.framework_version}: {outcome.keyword} keyword matches"
+    line = _(
+        "matched %(items)s items against framework version %(version)s: %(keyword)s keyword "
+        "matches",
+        items=outcome.items,
+        version=outcome.framework_version,
+        keyword=outcome.keyword,
     )
     if use_semantic and not outcome.note:
-        line += f", {outcome.semantic} semantic matches (similarity >= {cut:g})"
+        line += _(
+            ", %(semantic)s semantic matches (similarity >= %(cut)s)",
+            semantic=outcome.semantic,
+            cut=format(cut, "g"),
+        )
     out.print(line, highlight=False)

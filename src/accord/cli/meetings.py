@@ -13,11 +13,23 @@ import yaml
 from rich import box
 from rich.table import Table
 
+from accord import i18n
+from accord.i18n import gettext as _
 from accord.reports import brief as brief_report
 from accord.services import governance, meetings, plans, timeline
 
 from .base import app
-from .common import DATA_DIR, TOKEN, actor_or_operator, err, fail, out, settings_for
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    actor_or_operator,
+    cannot_write,
+    err,
+    fail,
+    out,
+    settings_for,
+    wrote,
+)
 from .common import workspace_session as _ws
 
 meeting_app = typer.Typer(
@@ -31,6 +43,12 @@ PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
 JSON = typer.Option(False, "--json", help="Print JSON (the API's document) instead of a table.")
 MEETING = typer.Argument(..., help="The meeting: MCM-50, '50th MCM' or its uid.")
 MARK = {"public_record": "public record", "illustrative": "illustrative", "recorded": ""}
+
+
+def _mark(provenance: str) -> str:
+    """How a record's provenance is marked, in the language in force (MARK in English)."""
+    marks = {"public_record": _("public record"), "illustrative": _("illustrative")}
+    return marks.get(provenance, MARK[provenance])
 
 
 def _print_json(doc: Any) -> None:
@@ -62,11 +80,18 @@ def meeting_list(
     if as_json:
         return _print_json(rows)
     table = Table(box=box.SIMPLE)
-    for col in ("meeting", "date", "status", "presented", "source"):
+    for col in (_("meeting"), _("date"), _("status"), _("presented"), _("source")):
         table.add_column(col)
     for m in rows:
         presented = " ".join(p["code"] for p in m["presented"])
-        table.add_row(m["label"], m["date"]["label"], m["status"], presented, MARK[m["provenance"]])
+        status = i18n.term(m["status"])
+        table.add_row(
+            m["label"],
+            i18n.format_partial_date(m["date"]),
+            status,
+            presented,
+            _mark(m["provenance"]),
+        )
     out.print(table)
 
 
@@ -87,16 +112,27 @@ def meeting_show(
     )
     if as_json:
         return _print_json(m)
-    mark = f" [{MARK[m['provenance']]}]" if MARK[m["provenance"]] else ""
-    out.print(f"{m['label']} · {m['date']['label']} · {m['status']}{mark}", markup=False)
+    mark = f" [{_mark(m['provenance'])}]" if MARK[m["provenance"]] else ""
+    status = i18n.term(m["status"])
+    out.print(f"{m['label']} · {m['date']['label']} · {status}{mark}", markup=False)
     if m["presented"]:
-        out.print("presented: " + ", ".join(p["label"] for p in m["presented"]), highlight=False)
+        presented = ", ".join(p["label"] for p in m["presented"])
+        out.print(_("presented: %(meetings)s", meetings=presented), highlight=False)
     if m["outcome"]:
-        out.print(f"outcome: {m['outcome']}", highlight=False, soft_wrap=True)
+        out.print(_("outcome: %(text)s", text=m["outcome"]), highlight=False, soft_wrap=True)
     for d in m["decisions"]:
-        out.print(f"- [{d['status']}] {d['text']} ({d['kind']})", highlight=False, soft_wrap=True)
+        line = f"- [{i18n.term(d['status'])}] {d['text']} ({i18n.term(d['kind'])})"
+        out.print(line, highlight=False, soft_wrap=True)
     for src in m["sources"]:
-        out.print(f"source: {src['publisher']}, {src['title']} ({src['date']})", highlight=False)
+        out.print(
+            _(
+                "source: %(publisher)s, %(title)s (%(date)s)",
+                publisher=src["publisher"],
+                title=src["title"],
+                date=src["date"],
+            ),
+            highlight=False,
+        )
 
 
 @meeting_app.command("add")
@@ -123,7 +159,15 @@ def meeting_add(
             title=title, status=status, outcome=outcome, presented=present,
         ),
     )  # fmt: skip
-    out.print(f"recorded {m['label']} ({m['code']}) on {m['date']['label']}", highlight=False)
+    out.print(
+        _(
+            "recorded %(meeting)s (%(code)s) on %(date)s",
+            meeting=m["label"],
+            code=m["code"],
+            date=i18n.format_partial_date(m["date"]),
+        ),
+        highlight=False,
+    )
 
 
 @meeting_app.command("update")
@@ -147,7 +191,10 @@ def meeting_update(
             place=place, present=present,
         ),
     )  # fmt: skip
-    out.print(f"updated {m['label']}: {m['status']}", highlight=False)
+    out.print(
+        _("updated %(meeting)s: %(status)s", meeting=m["label"], status=i18n.term(m["status"])),
+        highlight=False,
+    )
 
 
 @meeting_app.command("brief")
@@ -167,7 +214,10 @@ def meeting_brief(
         fmt = output.suffix.lstrip(".").lower() if str(output) != "-" else ""
         fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
     if fmt not in brief_report.FORMATS:
-        raise fail(f"--format: one of {', '.join(brief_report.FORMATS)}, not {fmt!r}")
+        choices = ", ".join(brief_report.FORMATS)
+        raise fail(
+            _("--format: one of %(choices)s, not %(value)s", choices=choices, value=repr(fmt))
+        )
     doc = _run(
         data_dir,
         token,
@@ -182,10 +232,10 @@ def meeting_brief(
     try:
         output.write_bytes(data)
     except OSError as exc:
-        raise fail(f"{output}: cannot write file: {exc}") from None
-    out.print(f"wrote {output} ({len(data)} bytes)", highlight=False, soft_wrap=True)
+        raise fail(cannot_write(output, exc)) from None
+    out.print(wrote(output, len(data)), highlight=False, soft_wrap=True)
     if doc["notice"]:
-        err.print(f"note: {doc['notice']}", highlight=False)
+        err.print(_("note: %(text)s", text=i18n.term(doc["notice"])), highlight=False)
 
 
 @meeting_app.command("import")
@@ -199,7 +249,9 @@ def meeting_import(
     try:
         data = yaml.safe_load(file.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise fail(f"{file}: cannot read it as YAML: {exc}") from None
+        raise fail(
+            _("%(file)s: cannot read it as YAML: %(reason)s", file=file, reason=exc)
+        ) from None
     counts = _run(
         data_dir,
         token,
@@ -209,8 +261,14 @@ def meeting_import(
         ),
     )
     out.print(
-        f"loaded {counts['meetings']} meetings, {counts['decisions']} decisions and "
-        f"{counts['stage_events']} stage verifications from {file}",
+        _(
+            "loaded %(meetings)s meetings, %(decisions)s decisions and %(events)s stage "
+            "verifications from %(file)s",
+            meetings=counts["meetings"],
+            decisions=counts["decisions"],
+            events=counts["stage_events"],
+            file=file,
+        ),
         highlight=False,
         soft_wrap=True,
     )
@@ -250,7 +308,10 @@ def decision_add(
             status="adopted" if adopted else "proposed",
         ),
     )  # fmt: skip
-    out.print(f"recorded decision {d['uid']} ({d['status']})", highlight=False)
+    out.print(
+        _("recorded decision %(uid)s (%(status)s)", uid=d["uid"], status=i18n.term(d["status"])),
+        highlight=False,
+    )
 
 
 def _set_status(uid: str, status: str, plan: str | None, token: str | None, dd: Any) -> None:
@@ -262,7 +323,10 @@ def _set_status(uid: str, status: str, plan: str | None, token: str | None, dd: 
             session=s, actor=a, plan_code=c, uid=uid, status=status
         ),
     )
-    out.print(f"decision {d['uid']} {d['status']}", highlight=False)
+    out.print(
+        _("decision %(uid)s %(status)s", uid=d["uid"], status=i18n.term(d["status"])),
+        highlight=False,
+    )
 
 
 @decision_app.command("adopt")
@@ -305,11 +369,15 @@ def decision_list(
     if as_json:
         return _print_json(rows)
     table = Table(box=box.SIMPLE)
-    for col in ("date", "by", "decision", "status", "source"):
+    for col in (_("date"), _("by"), _("decision"), _("status"), _("source")):
         table.add_column(col)
     for d in rows:
         table.add_row(
-            d["date"]["label"], d["decided_by"], d["text"], d["status"], MARK[d["provenance"]]
+            i18n.format_partial_date(d["date"]),
+            d["decided_by"],
+            d["text"],
+            i18n.term(d["status"]),
+            _mark(d["provenance"]),
         )
     out.print(table)
 
@@ -331,11 +399,15 @@ def dates(
     )
     if as_json:
         return _print_json(doc)
-    table = Table(box=box.SIMPLE, title=f"dates in force on {doc['on']}")
-    for col in ("target", "date", "set by"):
+    table = Table(box=box.SIMPLE, title=_("dates in force on %(day)s", day=doc["on"]))
+    for col in (_("target"), _("date"), _("set by")):
         table.add_column(col)
     for item in [doc["plan"], *doc["stages"]]:
-        table.add_row(item["what"], item["label"] or "none", item["set_by"])
+        table.add_row(
+            i18n.term(item["what"]),
+            i18n.format_partial_date(item["date"]) or _("none"),
+            item["set_by"],
+        )
     out.print(table)
 
 
@@ -369,8 +441,13 @@ def timeline_command(
     if as_json:
         return _print_json(doc)
     table = Table(box=box.SIMPLE)
-    for col in ("date", "kind", "what", "source"):
+    for col in (_("date"), _("kind"), _("what"), _("source")):
         table.add_column(col)
     for e in doc["events"]:
-        table.add_row(e["label_date"], e["kind"], e["title"], MARK[e["provenance"]])
+        table.add_row(
+            i18n.format_partial_date(e["date"]),
+            i18n.term(e["kind"]),
+            e["title"],
+            _mark(e["provenance"]),
+        )
     out.print(table)

@@ -10,11 +10,22 @@ import typer
 from rich import box
 from rich.table import Table
 
+from accord import i18n
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
+from accord.i18n import ngettext
 from accord.services import documents, evaluations, plans
 
 from .base import app
-from .common import DATA_DIR, fail, out, settings_for, workspace_session
+from .common import (
+    DATA_DIR,
+    cannot_read,
+    created_plan,
+    fail,
+    out,
+    settings_for,
+    workspace_session,
+)
 
 plan_app = typer.Typer(
     help="Plans: create one from a framework file, list them.", no_args_is_help=True
@@ -32,11 +43,11 @@ def plan_create(
     try:
         text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"{file}: cannot read file: {exc}") from None
+        raise fail(cannot_read(file, exc)) from None
     with workspace_session(settings_for(data_dir), initialise=True) as session:
         plan = plans.create_plan(session=session, text=text, source=str(file), code=code)
         parties = ", ".join(p.code for p in plan.parties)
-    out.print(f"created plan {plan.code} ({plan.title}; parties {parties})", highlight=False)
+    out.print(created_plan(plan.code, plan.title, parties), highlight=False)
 
 
 @plan_app.command("list")
@@ -48,17 +59,17 @@ def plan_list(data_dir: Path | None = DATA_DIR) -> None:
             for p in plans.list_plans(session=session)
         ]
     if not rows:
-        out.print("no plans yet: `accord example opcon` or `accord plan create FILE.yaml`")
+        out.print(_("no plans yet: `accord example opcon` or `accord plan create FILE.yaml`"))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for col in ("code", "title", "target", ""):
+    for col in (_("code"), _("title"), _("target"), ""):
         table.add_column(col)
     for code, title, target, illustrative in rows:
         table.add_row(
             code,
             title,
             target.isoformat() if target else "—",
-            "illustrative" if illustrative else "",
+            _("illustrative") if illustrative else "",
         )
     out.print(table)
 
@@ -73,7 +84,7 @@ def check(
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            out.print(f"{path}:1:1: cannot read file: {exc}", highlight=False, soft_wrap=True)
+            out.print(cannot_read(f"{path}:1:1", exc), highlight=False, soft_wrap=True)
             failed = True
             continue
         fw, diagnostics = framework_yaml.validate(text, str(path))
@@ -83,15 +94,15 @@ def check(
             failed = True
         else:
             n = len(fw.index.codes)
+            fields = sum(1 for _field in fw.fields())
             counts = (
-                (len(fw.conditions), "condition"),
-                (sum(1 for _ in fw.fields()), "field"),
-                (n, "standard"),
-                (len(fw.stages), "stage"),
+                ngettext("%(num)d condition", "%(num)d conditions", len(fw.conditions)),
+                ngettext("%(num)d field", "%(num)d fields", fields),
+                ngettext("%(num)d standard", "%(num)d standards", n),
+                ngettext("%(num)d stage", "%(num)d stages", len(fw.stages)),
             )
-            listed = ", ".join(f"{k} {noun}{'' if k == 1 else 's'}" for k, noun in counts)
             out.print(
-                f"{path}: ok ({listed})",
+                _("%(path)s: ok (%(counts)s)", path=path, counts=", ".join(counts)),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -137,21 +148,22 @@ def _print_summary(doc: dict[str, object]) -> None:
     prev = doc["previous_evaluation"]
     assert isinstance(ev, dict)
     if doc["notice"]:
-        out.print(f"[bold yellow]{doc['notice']}[/]")
+        out.print(f"[bold yellow]{i18n.term(doc['notice'])}[/]")
     plan = doc["plan"]
     assert isinstance(plan, dict)
-    title = f"{plan['title']} — {ev['label']} ({ev['held_on']}, {ev['status']})"
+    title = f"{plan['title']} — {ev['label']} ({ev['held_on']}, {i18n.term(ev['status'])})"
     since = f"Δ {prev['code']}" if isinstance(prev, dict) else "Δ"
     agreement = doc["agreement"]
     assert isinstance(agreement, list)
     pair = agreement[0] if agreement else None
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("node", no_wrap=True, min_width=4)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=max(12, out.width - 62))
-    for col in ("score", "met", since):
+    table.add_column(_("node"), no_wrap=True, min_width=4)
+    width = max(12, out.width - 62)
+    table.add_column(_("title"), no_wrap=True, overflow="ellipsis", max_width=width)
+    for col in (_("score"), _("met"), since):
         table.add_column(col, justify="right", no_wrap=True, min_width=max(5, len(col)))
-    table.add_column("progress", no_wrap=True, min_width=10)
-    table.add_column("agreement", justify="right", no_wrap=True, min_width=11)
+    table.add_column(_("progress"), no_wrap=True, min_width=10)
+    table.add_column(_("agreement"), justify="right", no_wrap=True, min_width=11)
     conditions = doc["conditions"]
     assert isinstance(conditions, list)
     progress_doc = doc["progress"]
@@ -170,14 +182,14 @@ def _print_summary(doc: dict[str, object]) -> None:
         overall = f"{pair['overall']['exact']:.0%} κ{pair['overall']['kappa']:.2f}"
     _row(
         table,
-        {**plan_score, "code": "plan", "title": "whole plan"},
+        {**plan_score, "code": _("plan"), "title": _("whole plan")},
         bold=True,
         agreement=overall,
         judged=False,
     )
     out.print(table)
-    stages = Table(title="Stage readiness", title_justify="left", box=box.SIMPLE_HEAD)
-    for col in ("stage", "target", "met", "ready", "blocked by"):
+    stages = Table(title=_("Stage readiness"), title_justify="left", box=box.SIMPLE_HEAD)
+    for col in (_("stage"), _("target"), _("met"), _("ready"), _("blocked by")):
         stages.add_column(col)
     stage_list = doc["stages"]
     assert isinstance(stage_list, list)
@@ -186,19 +198,22 @@ def _print_summary(doc: dict[str, object]) -> None:
             st["code"],
             st["target_date"] or "—",
             f"{st['met']}/{st['required'] - st['not_applicable']}",
-            "[green]ready[/]" if st["ready"] else "[red]not ready[/]",
+            "[green]" + _("ready") + "[/]" if st["ready"] else "[red]" + _("not ready") + "[/]",
             ", ".join(b["code"] for b in st["blocking"]) or "—",
         )
     out.print(stages)
     progress = doc["progress"]
     if isinstance(progress, dict):
-        out.print(f"[bold]{progress['statement']}[/]", highlight=False)
+        out.print(f"[bold]{i18n.progress_statement(progress)}[/]", highlight=False)
     else:
-        out.print("No earlier evaluation with joint ratings: progress cannot be judged yet.")
+        out.print(_("No earlier evaluation with joint ratings: progress cannot be judged yet."))
     if pair:
         out.print(
-            f"Agreement {' / '.join(pair['parties'])}: "
-            f"{pair['overall']['compared']} standards compared",
+            _(
+                "Agreement %(parties)s: %(n)s standards compared",
+                parties=" / ".join(pair["parties"]),
+                n=pair["overall"]["compared"],
+            ),
             highlight=False,
         )
 
@@ -214,9 +229,9 @@ def _row(
         delta = _delta(progress["delta"])
         if judged:
             verdict = {
-                True: "[green]meaningful[/]",
-                False: "[dim]below rule[/]",
-                None: "[dim]n/c[/]",
+                True: f"[green]{i18n.term('meaningful')}[/]",
+                False: f"[dim]{i18n.term('below rule')}[/]",
+                None: "[dim]" + _("n/c") + "[/]",
             }[progress["meaningful"]]
     style = "bold" if bold else ""
     table.add_row(

@@ -10,25 +10,32 @@ from typing import Any
 import typer
 
 from accord import i18n
+from accord.i18n import gettext as _
 from accord.reports import render
 from accord.reports.assemble import build_report
 from accord.services import plans
 from accord.services.actors import SYSTEM
 
 from .base import app
-from .common import DATA_DIR, err, fail, out, settings_for, workspace_session
+from .common import DATA_DIR, cannot_write, err, fail, out, settings_for, workspace_session, wrote
 
 PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
 
 
 def _report(
-    data_dir: Path | None, plan: str | None, evaluation: str, marking: str | None
+    data_dir: Path | None,
+    plan: str | None,
+    evaluation: str,
+    marking: str | None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
+    """The report's document, assembled in `lang` (default: the language in force)."""
     with workspace_session(settings_for(data_dir)) as session:
         code = plans.default_plan(session=session, code=plan).code
-        return build_report(
-            session=session, actor=SYSTEM, plan_code=code, code=evaluation, marking=marking
-        )
+        with i18n.use_locale(lang or i18n.current()):
+            return build_report(
+                session=session, actor=SYSTEM, plan_code=code, code=evaluation, marking=marking
+            )
 
 
 @app.command("report")
@@ -50,24 +57,42 @@ def report(
         envvar="ACCORD_REPORT_MARKING",
         help="Marking line printed on every page (default: none).",
     ),
-    lang: str = typer.Option(
-        "en", "--lang", help="Language of the report's text: en or ko (titles too, when given)."
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of the report's text: en or ko (titles too, when given); default: the "
+        "language of the command line (accord --lang, ACCORD_LANG, the locale; else en).",
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Write the report of a concluded evaluation as HTML, PDF, Markdown or JSON."""
-    if i18n.supported(lang) != lang:
-        raise fail(f"--lang: one of {', '.join(i18n.LOCALES)}, not {lang!r}")
+    if lang is None:
+        lang = i18n.current()  # the command line's language (base.root)
+    elif i18n.supported(lang) != lang:
+        raise fail(
+            _(
+                "--lang: one of %(choices)s, not %(value)s",
+                choices=", ".join(i18n.LOCALES),
+                value=repr(lang),
+            )
+        )
     if fmt is None:
         fmt = output.suffix.lstrip(".").lower() if str(output) != "-" else ""
         fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
     if fmt not in render.FORMATS:
+        choices = ", ".join(render.FORMATS)
         raise fail(
-            f"--format: one of {', '.join(render.FORMATS)}"
-            + (f", not {fmt!r}" if fmt else " (the output file's extension does not say)")
+            _("--format: one of %(choices)s, not %(value)s", choices=choices, value=repr(fmt))
+            if fmt
+            else _(
+                "--format: one of %(choices)s (the output file's extension does not say)",
+                choices=choices,
+            )
         )
-    doc = _report(data_dir, plan, evaluation, marking)
-    with err.status(f"rendering the {fmt.upper()} report…"), i18n.use_locale(lang):
+    doc = _report(data_dir, plan, evaluation, marking, lang)
+    status = _("rendering the %(format)s report…", format=fmt.upper())
+    problem: OSError | None = None
+    with err.status(status), i18n.use_locale(lang):
         if str(output) == "-":
             sys.stdout.buffer.write(render.render(doc, fmt))
             sys.stdout.flush()
@@ -75,11 +100,13 @@ def report(
         try:
             written = render.write(doc, fmt, output)
         except OSError as exc:
-            raise fail(f"{output}: cannot write file: {exc}") from None
+            problem = exc
+    if problem is not None:  # said in the command line's language, not the report's
+        raise fail(cannot_write(output, problem)) from None
     for path in written:
-        out.print(f"wrote {path} ({path.stat().st_size} bytes)", highlight=False, soft_wrap=True)
+        out.print(wrote(path, path.stat().st_size), highlight=False, soft_wrap=True)
     if doc["notice"]:
-        err.print(f"note: {doc['notice']}", highlight=False)
+        err.print(_("note: %(text)s", text=i18n.term(doc["notice"])), highlight=False)
 
 
 @app.command("statement")

@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from accord.formats.sheets import Progress as Callback
+from accord.i18n import gettext as _
 from accord.services import history, plans, sheets
 from accord.services.actors import SYSTEM
 
@@ -31,7 +32,7 @@ def _progress(what: str) -> Iterator[Callback]:
     with Progress(
         TextColumn(what),
         BarColumn(),
-        TextColumn("{task.completed:,} rows"),
+        TextColumn(_("{task.completed:,} rows")),
         TimeElapsedColumn(),
         console=err,
         transient=True,
@@ -65,7 +66,7 @@ def sheet_export(
     format = "csv" if output.suffix.lower() == ".csv" else "xlsx"
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
-        with _progress("exporting") as update:
+        with _progress(_("exporting")) as update:
             done = sheets.export_sheet(
                 session=session,
                 actor=actor,
@@ -79,7 +80,15 @@ def sheet_export(
         output.write_bytes(done.content)
     except OSError as exc:
         raise fail(f"{output}: {exc.strerror}") from None
-    out.print(f"wrote {output}: {done.rows} standards ({format})", highlight=False)
+    out.print(
+        _(
+            "wrote %(file)s: %(rows)s standards (%(format)s)",
+            file=output,
+            rows=done.rows,
+            format=format,
+        ),
+        highlight=False,
+    )
 
 
 @sheet_app.command("import")
@@ -93,7 +102,7 @@ def sheet_import(
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
         try:
-            with _progress("importing") as update:
+            with _progress(_("importing")) as update:
                 result = sheets.import_sheet(
                     session=session, actor=actor, data=data, name=file.name, progress=update
                 )
@@ -102,9 +111,16 @@ def sheet_import(
                 err.print(line, highlight=False, soft_wrap=True, markup=False)
             raise typer.Exit(1) from None
     out.print(
-        f"imported {file.name} into {result['plan']} {result['evaluation']} for "
-        f"{result['party']}: {result['saved']} rating(s) saved, "
-        f"{result['rows'] - result['saved']} unchanged",
+        _(
+            "imported %(file)s into %(plan)s %(evaluation)s for %(party)s: %(saved)s rating(s) "
+            "saved, %(unchanged)s unchanged",
+            file=file.name,
+            plan=result["plan"],
+            evaluation=result["evaluation"],
+            party=result["party"],
+            saved=result["saved"],
+            unchanged=result["rows"] - result["saved"],
+        ),
         highlight=False,
         soft_wrap=True,
     )
@@ -120,7 +136,7 @@ def history_import(
     data = _read(file)
     with workspace_session(settings_for(data_dir)) as session:
         try:
-            with _progress("importing history"):
+            with _progress(_("importing history")):
                 result = history.import_history(
                     session=session,
                     actor=SYSTEM,
@@ -132,10 +148,17 @@ def history_import(
             for line in str(exc).splitlines():
                 err.print(line, highlight=False, soft_wrap=True, markup=False)
             raise typer.Exit(1) from None
-    created = ", ".join(result["created"]) or "none"
+    created = ", ".join(result["created"]) or _("none")
     out.print(
-        f"imported {file.name} into {result['plan']}: evaluations created: {created}; "
-        f"{result['party_ratings']} party and {result['joint_ratings']} joint rating(s)",
+        _(
+            "imported %(file)s into %(plan)s: evaluations created: %(created)s; %(party)s party "
+            "and %(joint)s joint rating(s)",
+            file=file.name,
+            plan=result["plan"],
+            created=created,
+            party=result["party_ratings"],
+            joint=result["joint_ratings"],
+        ),
         highlight=False,
         soft_wrap=True,
     )

@@ -11,11 +11,24 @@ import typer
 
 from accord import permissions
 from accord.formats import signed_bundle
+from accord.i18n import gettext as _
 from accord.services import oscal_export, plans, signatures
 from accord.services.actors import SYSTEM
 
 from .base import app
-from .common import DATA_DIR, TOKEN, err, fail, out, settings_for, token_actor, workspace_session
+from .common import (
+    DATA_DIR,
+    TOKEN,
+    cannot_read,
+    cannot_write,
+    err,
+    fail,
+    out,
+    settings_for,
+    token_actor,
+    workspace_session,
+    wrote,
+)
 
 key_app = typer.Typer(help="Signing keys of party signers.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
@@ -31,11 +44,11 @@ def _passphrase(env: str | None, prompt: str, *, twice: bool = False) -> str:
     if env:
         value = os.environ.get(env, "")
         if not value:
-            raise fail(f"environment variable {env} is empty or unset")
+            raise fail(_("environment variable %(name)s is empty or unset", name=env))
         return value
     value = getpass.getpass(prompt)
-    if twice and value != getpass.getpass("again: "):
-        raise fail("the two passphrases differ")
+    if twice and value != getpass.getpass(_("again: ")):
+        raise fail(_("the two passphrases differ"))
     return value
 
 
@@ -49,12 +62,14 @@ def key_create(
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
         passphrase = _passphrase(
-            passphrase_env, "new passphrase for your signing key: ", twice=True
+            passphrase_env, _("new passphrase for your signing key: "), twice=True
         )
         key = signatures.create_signing_key(session=session, actor=actor, passphrase=passphrase)
         fingerprint = key.fingerprint
-    out.print(f"created the signing key of {actor.username}", highlight=False)
-    out.print(f"fingerprint {fingerprint}", highlight=False, soft_wrap=True)
+    out.print(_("created the signing key of %(user)s", user=actor.username), highlight=False)
+    out.print(
+        _("fingerprint %(fingerprint)s", fingerprint=fingerprint), highlight=False, soft_wrap=True
+    )
 
 
 @app.command()
@@ -73,7 +88,7 @@ def sign(
         actor = token_actor(session, token)
         code = plans.default_plan(session=session, code=plan).code
         the_plan = permissions.plan_for_actor(session, actor, code)
-        passphrase = _passphrase(passphrase_env, "passphrase of your signing key: ")
+        passphrase = _passphrase(passphrase_env, _("passphrase of your signing key: "))
         sig = signatures.sign_evaluation(
             session=session,
             actor=actor,
@@ -87,15 +102,28 @@ def sign(
             session=session, actor=actor, plan=the_plan, code=evaluation
         )
     out.print(
-        f"signed evaluation {evaluation} of {the_plan.code} for {signed_by} "
-        f"(document sha256 {sig.document_sha256})",
+        _(
+            "signed evaluation %(evaluation)s of %(plan)s for %(party)s (document sha256 %(sha)s)",
+            evaluation=evaluation,
+            plan=the_plan.code,
+            party=signed_by,
+            sha=sig.document_sha256,
+        ),
         highlight=False,
         soft_wrap=True,
     )
     if state["pending"]:
-        out.print(f"still to sign: {', '.join(state['pending'])}", highlight=False)
+        out.print(
+            _("still to sign: %(parties)s", parties=", ".join(state["pending"])), highlight=False
+        )
     else:
-        out.print(f"every party has signed: evaluation {evaluation} is now signed", highlight=False)
+        out.print(
+            _(
+                "every party has signed: evaluation %(evaluation)s is now signed",
+                evaluation=evaluation,
+            ),
+            highlight=False,
+        )
 
 
 @app.command("export")
@@ -114,7 +142,7 @@ def export(
 ) -> None:
     """Write the signed bundle of an evaluation (document, signatures, public keys)."""
     if fmt not in ("bundle", "oscal"):
-        raise fail(f"--format must be bundle or oscal, not {fmt!r}")
+        raise fail(_("--format must be bundle or oscal, not %(value)s", value=repr(fmt)))
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
         if fmt == "oscal":
@@ -136,11 +164,14 @@ def export(
         try:
             output.write_bytes(data)
         except OSError as exc:
-            raise fail(f"{output}: cannot write file: {exc}") from None
-        out.print(f"wrote {output} ({len(data)} bytes)", highlight=False, soft_wrap=True)
+            raise fail(cannot_write(output, exc)) from None
+        out.print(wrote(output, len(data)), highlight=False, soft_wrap=True)
     if pending:
         err.print(
-            f"warning: not signed yet by {', '.join(pending)}: the bundle will not verify",
+            _(
+                "warning: not signed yet by %(parties)s: the bundle will not verify",
+                parties=", ".join(pending),
+            ),
             highlight=False,
         )
 
@@ -153,25 +184,36 @@ def verify(
     try:
         data = bundle.read_bytes()
     except OSError as exc:
-        raise fail(f"{bundle}: cannot read file: {exc}") from None
+        raise fail(cannot_read(bundle, exc)) from None
     result = signed_bundle.verify_bundle(data)
     for check in result.checks:
-        mark = "[green]ok[/]    " if check.ok else "[bold red]FAILED[/]"
+        mark = "[green]" + _("ok") + "[/]    " if check.ok else "[bold red]" + _("FAILED") + "[/]"
         detail = f" — {check.detail}" if check.detail else ""
         out.print(f"{mark} {check.name}{detail}", highlight=False, soft_wrap=True)
     failed = result.failed
     if failed is not None:
-        raise fail(f"{bundle}: verification failed: {failed.name}")
+        raise fail(_("%(file)s: verification failed: %(check)s", file=bundle, check=failed.name))
     for s in result.signatures:
         out.print(
-            f"{s['party']}: key {s['fingerprint']} (signer {s['signer']}, {s['signed_at']})",
+            _(
+                "%(party)s: key %(fingerprint)s (signer %(signer)s, %(at)s)",
+                party=s["party"],
+                fingerprint=s["fingerprint"],
+                signer=s["signer"],
+                at=s["signed_at"],
+            ),
             highlight=False,
             soft_wrap=True,
         )
     out.print(
-        f"{bundle}: verified evaluation {result.evaluation} of {result.plan}. "
-        "Compare each fingerprint with the one its signer gave you; "
-        "signer names and times are the server's record, not signed.",
+        _(
+            "%(file)s: verified evaluation %(evaluation)s of %(plan)s. Compare each fingerprint "
+            "with the one its signer gave you; signer names and times are the server's record, "
+            "not signed.",
+            file=bundle,
+            evaluation=result.evaluation,
+            plan=result.plan,
+        ),
         highlight=False,
         soft_wrap=True,
     )

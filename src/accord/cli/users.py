@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from accord import i18n
+from accord.i18n import gettext as _
 from accord.services import accounts, plans
 from accord.services.actors import SYSTEM
 
@@ -40,18 +42,20 @@ def user_add(
     import os
 
     if role and not plan:
-        raise fail("--role needs --plan")
+        raise fail(_("--role needs --plan"))
     with workspace_session(settings_for(data_dir)) as session:
         existing = accounts.find_user(session=session, username=username)
         if existing is None:
             if password_env:
                 password = os.environ.get(password_env, "")
                 if not password:
-                    raise fail(f"environment variable {password_env} is empty or unset")
+                    raise fail(
+                        _("environment variable %(name)s is empty or unset", name=password_env)
+                    )
             else:
-                password = getpass.getpass(f"password for {username}: ")
-                if password != getpass.getpass("again: "):
-                    raise fail("the two passwords differ")
+                password = getpass.getpass(_("password for %(user)s: ", user=username))
+                if password != getpass.getpass(_("again: ")):
+                    raise fail(_("the two passwords differ"))
             user = accounts.create_user(
                 session=session,
                 actor=SYSTEM,
@@ -67,10 +71,22 @@ def user_add(
             accounts.grant_role(
                 session=session, actor=SYSTEM, user=user, plan=the_plan, role=role, party_code=party
             )
-        what = f" as {party + ' ' if party else ''}{role} in {plan}" if role else ""
-    out.print(
-        f"{'created' if existing is None else 'updated'} user {username}{what}", highlight=False
-    )
+    out.print(_user_line(existing is None, username, role, party, plan), highlight=False)
+
+
+def _user_line(
+    created: bool, user: str, role: str | None, party: str | None, plan: str | None
+) -> str:
+    v = {"user": user, "role": i18n.term(role), "plan": plan, "party": party}
+    if not role:
+        return _("created user %(user)s", **v) if created else _("updated user %(user)s", **v)
+    if party:
+        if created:
+            return _("created user %(user)s as %(party)s %(role)s in %(plan)s", **v)
+        return _("updated user %(user)s as %(party)s %(role)s in %(plan)s", **v)
+    if created:
+        return _("created user %(user)s as %(role)s in %(plan)s", **v)
+    return _("updated user %(user)s as %(role)s in %(plan)s", **v)
 
 
 @token_app.command("create")
@@ -82,6 +98,8 @@ def token_create(
     """Create an API token; it is printed once and stored only as a hash."""
     with workspace_session(settings_for(data_dir)) as session:
         user = accounts.get_user(session=session, username=username)
-        secret, _ = accounts.create_token(session=session, actor=SYSTEM, user=user, name=name)
+        secret, _token = accounts.create_token(session=session, actor=SYSTEM, user=user, name=name)
     out.print(secret, highlight=False, soft_wrap=True)
-    typer.echo("(shown once: store it now; send it as 'Authorization: Bearer <token>')", err=True)
+    typer.echo(
+        _("(shown once: store it now; send it as 'Authorization: Bearer <token>')"), err=True
+    )

@@ -11,9 +11,10 @@ from typing import Any
 
 import typer
 
-from accord import schema
+from accord import i18n, schema
 from accord.config import Settings
 from accord.db import make_engine
+from accord.i18n import gettext as _
 from accord.services import accounts, documents, evaluations, examples, plans
 from accord.services.actors import SYSTEM
 
@@ -34,8 +35,11 @@ def init(data_dir: Path | None = DATA_DIR) -> None:
     with workspace_session(settings, initialise=True):
         pass
     out.print(
-        f"workspace ready: {settings.data_dir.resolve()} "
-        f"(database {shown(settings.resolved_database_url())})",
+        _(
+            "workspace ready: %(dir)s (database %(url)s)",
+            dir=settings.data_dir.resolve(),
+            url=shown(settings.resolved_database_url()),
+        ),
         highlight=False,
     )
 
@@ -48,7 +52,7 @@ def db_upgrade(data_dir: Path | None = DATA_DIR) -> None:
         pass
     engine = make_engine(settings.resolved_database_url())
     try:
-        out.print(f"database at migration {schema.current(engine)}")
+        out.print(_("database at migration %(revision)s", revision=schema.current(engine)))
     finally:
         engine.dispose()
 
@@ -64,13 +68,18 @@ def example_opcon(
     settings = settings_for(data_dir)
     with workspace_session(settings, initialise=True) as session:
         if if_missing and any(p.code == "opcon-cotp" for p in plans.list_plans(session=session)):
-            out.print("the OPCON example is already loaded")
+            out.print(_("the OPCON example is already loaded"))
             return
         plan = examples.load_example(session=session, name="opcon")
         count = len(evaluations.list_evaluations(session=session, plan=plan))
+    notice = f"[bold]{i18n.term(documents.ILLUSTRATIVE_NOTICE)}[/]"
     out.print(
-        f"loaded plan {plan.code} with {count} evaluations "
-        f"([bold]{documents.ILLUSTRATIVE_NOTICE}[/])"
+        _(
+            "loaded plan %(code)s with %(n)s evaluations (%(notice)s)",
+            code=plan.code,
+            n=count,
+            notice=notice,
+        )
     )
 
 
@@ -130,16 +139,23 @@ def _serve(settings: Settings, *, poll_feeds: bool = False, workers: int = 1) ->
 
     with workspace_session(settings):
         pass
+    url = f"[bold]http://{settings.host}:{settings.port}/[/]"
     out.print(
-        f"accord is serving at [bold]http://{settings.host}:{settings.port}/[/]"
-        + (f" with {workers} worker processes" if workers > 1 else "")
-        + " (Ctrl+C to stop)",
+        _(
+            "accord is serving at %(url)s with %(n)s worker processes (Ctrl+C to stop)",
+            url=url,
+            n=workers,
+        )
+        if workers > 1
+        else _("accord is serving at %(url)s (Ctrl+C to stop)", url=url),
         highlight=False,
         soft_wrap=True,
     )
     poller = Poller(settings) if poll_feeds else None
     if poller is not None:
-        out.print(f"polling due feeds every {poller.every:g} s", highlight=False)
+        out.print(
+            _("polling due feeds every %(s)s s", s=format(poller.every, "g")), highlight=False
+        )
         poller.start()
     try:
         # every worker, even a single one, is a fresh process that imports only the web app
@@ -211,21 +227,25 @@ def demo(
             plan = examples.load_example(session=session, name="opcon")
             examples.create_demo_people(session=session, actor=SYSTEM, plan=plan)
             out.print(
-                f"loaded the OPCON example plan ({plan.code}) into {settings.data_dir.resolve()}",
+                _(
+                    "loaded the OPCON example plan (%(code)s) into %(dir)s",
+                    code=plan.code,
+                    dir=settings.data_dir.resolve(),
+                ),
                 highlight=False,
             )
         demo_accounts = [
             u
-            for u, *_ in examples.DEMO_PEOPLE
+            for u, *_rest in examples.DEMO_PEOPLE
             if accounts.find_user(session=session, username=u) is not None
         ]
         illustrative = any(p.illustrative for p in plans.list_plans(session=session))
     if demo_accounts:
-        out.print("demo sign-ins (username / password):")
+        out.print(_("demo sign-ins (username / password):"))
         for username in demo_accounts:
             out.print(f"  {username:<15} {examples.demo_password(username)}", highlight=False)
     if illustrative:
-        out.print(
-            f"[bold yellow]{documents.ILLUSTRATIVE_NOTICE}[/]: the example's ratings are invented."
-        )
+        notice = i18n.term(documents.ILLUSTRATIVE_NOTICE)
+        invented = _("the example's ratings are invented.")
+        out.print(f"[bold yellow]{notice}[/]: {invented}")
     _serve(settings)

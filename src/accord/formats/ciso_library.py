@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from accord.engine.framework import Framework
+from accord.i18n import gettext as _
 
 from .import_common import Codes, Progress, clean_code, finish, one_line, parties, preset_scale
 from .safe_input import ImportFailure, YamlDoc
@@ -92,17 +93,23 @@ def _scale(
     if not raw:
         return preset_scale(preset, threshold)
     if not isinstance(raw, list):
-        errors.add((*base, "scores_definition"), "'scores_definition' must be a list")
+        errors.add((*base, "scores_definition"), _("'scores_definition' must be a list"))
         errors.raise_if_any()
     scores: dict[float, tuple[str, str]] = {}
     for i, item in enumerate(raw):
         path = (*base, "scores_definition", i)
         score = item.get("score") if isinstance(item, Mapping) else None
         if not _number(score):
-            errors.add(path, f"each score needs a numeric 'score' (between ±{MAX_SCORE:g})")
+            errors.add(
+                path,
+                _(
+                    "each score needs a numeric 'score' (between ±%(max)s)",
+                    max=format(MAX_SCORE, "g"),
+                ),
+            )
             continue
         if score in scores:
-            errors.add(path, f"score {score:g} is defined twice")
+            errors.add(path, _("score %(score)s is defined twice", score=format(score, "g")))
             continue
         scores[float(score)] = (
             _text(item.get("name")) or f"{score:g}",
@@ -111,10 +118,17 @@ def _scale(
     bounds = {key: fw.get(key) for key in ("min_score", "max_score")}
     for key, value in bounds.items():
         if value is not None and not _number(value):
-            errors.add((*base, key), f"'{key}' must be a number (between ±{MAX_SCORE:g})")
+            errors.add(
+                (*base, key),
+                _(
+                    "'%(key)s' must be a number (between ±%(max)s)",
+                    key=key,
+                    max=format(MAX_SCORE, "g"),
+                ),
+            )
     errors.raise_if_any()
     if len(scores) < 2:
-        errors.add((*base, "scores_definition"), "'scores_definition' needs at least two scores")
+        errors.add((*base, "scores_definition"), _("'scores_definition' needs at least two scores"))
         errors.raise_if_any()
     lo = min([*scores, *[s for s in [bounds["min_score"]] if s is not None]])
     hi = max([*scores, *[s for s in [bounds["max_score"]] if s is not None]])
@@ -142,8 +156,13 @@ def _scale(
         if chosen not in {lv["label"] for lv in levels}:
             raise ImportFailure(
                 [
-                    f"{errors.source}: threshold {threshold!r} is neither a score nor a level "
-                    f"name ({', '.join(lv['label'] for lv in levels)})"
+                    _(
+                        "%(source)s: threshold %(threshold)s is neither a score nor a level name "
+                        "(%(levels)s)",
+                        source=errors.source,
+                        threshold=repr(threshold),
+                        levels=", ".join(lv["label"] for lv in levels),
+                    )
                 ]
             )
     return scale, chosen
@@ -164,17 +183,19 @@ def convert(
     errors = _Errors(doc, source)
     top = doc.data
     if not isinstance(top, Mapping):
-        raise ImportFailure([f"{source}:1: a CISO Assistant library must be a mapping"])
+        raise ImportFailure(
+            [_("%(where)s: a CISO Assistant library must be a mapping", where=str(source) + ":1")]
+        )
     objects = top.get("objects")
     fw_raw = objects.get("framework") if isinstance(objects, Mapping) else None
     if not isinstance(fw_raw, Mapping):
-        errors.add(("objects",), "no 'objects.framework' mapping: not a framework library")
+        errors.add(("objects",), _("no 'objects.framework' mapping: not a framework library"))
         errors.raise_if_any()
     assert isinstance(fw_raw, Mapping)
     base: P = ("objects", "framework")
     raw_nodes = fw_raw.get("requirement_nodes")
     if not isinstance(raw_nodes, list) or not raw_nodes:
-        errors.add((*base, "requirement_nodes"), "'requirement_nodes' must be a non-empty list")
+        errors.add((*base, "requirement_nodes"), _("'requirement_nodes' must be a non-empty list"))
         errors.raise_if_any()
     assert isinstance(raw_nodes, list)
     scale_doc, chosen = _scale(fw_raw, errors, base, scale, threshold)
@@ -184,18 +205,18 @@ def convert(
     for i, raw in enumerate(raw_nodes):
         path = (*base, "requirement_nodes", i)
         if not isinstance(raw, Mapping):
-            errors.add(path, "a requirement node must be a mapping")
+            errors.add(path, _("a requirement node must be a mapping"))
             continue
         urn = raw.get("urn")
         if not isinstance(urn, str) or not urn.strip():
-            errors.add(path, "a requirement node needs a 'urn'")
+            errors.add(path, _("a requirement node needs a 'urn'"))
             continue
         if urn in nodes:
-            errors.add((*path, "urn"), f"duplicate urn {urn!r}")
+            errors.add((*path, "urn"), _("duplicate urn %(urn)s", urn=repr(urn)))
             continue
         assessable = raw.get("assessable", False)
         if not isinstance(assessable, bool):
-            errors.add((*path, "assessable"), "'assessable' must be true or false")
+            errors.add((*path, "assessable"), _("'assessable' must be true or false"))
         node = _Node(urn, path, raw, assessable is True)
         nodes[urn] = node
         order.append(node)
@@ -205,16 +226,18 @@ def convert(
         if parent in (None, ""):
             roots.append(node)
         elif not isinstance(parent, str):
-            errors.add((*node.path, "parent_urn"), "'parent_urn' must be a urn (text)")
+            errors.add((*node.path, "parent_urn"), _("'parent_urn' must be a urn (text)"))
         elif parent not in nodes:
-            errors.add((*node.path, "parent_urn"), f"unknown parent_urn {parent!r}")
+            errors.add(
+                (*node.path, "parent_urn"), _("unknown parent_urn %(urn)s", urn=repr(parent))
+            )
         else:
             nodes[parent].children.append(node)
     errors.raise_if_any()
     reached = _reachable(roots)
     for node in order:
         if node.urn not in reached:  # only a cycle keeps a node away from every root
-            errors.add((*node.path, "parent_urn"), "parent_urn forms a cycle")
+            errors.add((*node.path, "parent_urn"), _("parent_urn forms a cycle"))
             break
     errors.raise_if_any()
 
@@ -237,7 +260,7 @@ def convert(
             if stds:
                 fields.append(_field(child, codes.take(child.code_hint), stds))
             else:
-                notes.append(f"left out {child.code_hint!r}: nothing assessable under it")
+                notes.append(_nothing_assessable(child.code_hint))
         if direct:
             fields.insert(
                 0,
@@ -247,14 +270,14 @@ def convert(
         if progress:
             progress(done, total)
         if not fields:
-            notes.append(f"left out {root.code_hint!r}: nothing assessable under it")
+            notes.append(_nothing_assessable(root.code_hint))
             continue
         cond: dict[str, Any] = {"code": ccode, "title": root.title, "fields": fields}
         if _text(root.raw.get("description")):
             cond["description"] = _text(root.raw.get("description"))
         conditions.append(cond)
     if not conditions:
-        errors.add((*base, "requirement_nodes"), "no node is assessable: nothing to rate")
+        errors.add((*base, "requirement_nodes"), _("no node is assessable: nothing to rate"))
         errors.raise_if_any()
 
     stages = _stages(fw_raw, groups, notes)
@@ -286,6 +309,10 @@ def convert(
         out["stages"] = stages
     fw, text = finish(out, source)
     return ImportResult(fw, text, tuple(notes))
+
+
+def _nothing_assessable(code: str) -> str:
+    return _("left out %(code)s: nothing assessable under it", code=repr(code))
 
 
 def _reachable(roots: list[_Node]) -> set[str]:
@@ -366,7 +393,12 @@ def _stages(
     for ref, name, desc in order:
         requires = list(dict.fromkeys(groups.get(ref, [])))
         if not requires:
-            notes.append(f"implementation group {ref!r} names no standard: no stage made")
+            notes.append(
+                _(
+                    "implementation group %(group)s names no standard: no stage made",
+                    group=repr(ref),
+                )
+            )
             continue
         stage: dict[str, Any] = {"code": clean_code(ref), "name": name, "requires": requires}
         if desc:

@@ -18,6 +18,9 @@ import jsonschema
 import yaml
 
 from accord.engine.framework import Framework, Path, build_framework
+from accord.i18n import gettext as _
+
+from .problem_wording import engine_problem, schema_detail, yaml_problem
 
 FORMAT = "accord/framework@1"
 
@@ -70,7 +73,11 @@ def _refuse_hostile(text: str, source: str) -> None:
                     source,
                     1,
                     1,
-                    f"file too large ({len(text):,} characters; the limit is {MAX_CHARS:,})",
+                    _(
+                        "file too large (%(size)s characters; the limit is %(limit)s)",
+                        size=format(len(text), ","),
+                        limit=format(MAX_CHARS, ","),
+                    ),
                 )
             ]
         )
@@ -87,7 +94,10 @@ def _refuse_hostile(text: str, source: str) -> None:
                     Diagnostic(
                         source,
                         *at(event),
-                        f"YAML aliases (*{event.anchor}) are not accepted in a framework file",
+                        _(
+                            "YAML aliases (*%(anchor)s) are not accepted in a framework file",
+                            anchor=event.anchor,
+                        ),
                     )
                 ]
             )
@@ -99,7 +109,7 @@ def _refuse_hostile(text: str, source: str) -> None:
                         Diagnostic(
                             source,
                             *at(event),
-                            f"nested deeper than {MAX_DEPTH} levels",
+                            _("nested deeper than %(depth)s levels", depth=MAX_DEPTH),
                         )
                     ]
                 )
@@ -145,10 +155,14 @@ def parse(text: str, source: str = "<string>") -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or exc.context or "malformed YAML"
-        raise FrameworkError([Diagnostic(source, line, col, f"invalid YAML: {what}")]) from None
+        what = yaml_problem(exc.problem or exc.context or "malformed YAML")
+        raise FrameworkError(
+            [Diagnostic(source, line, col, _("invalid YAML: %(what)s", what=what))]
+        ) from None
     except yaml.YAMLError as exc:
-        raise FrameworkError([Diagnostic(source, 1, 1, f"invalid YAML: {exc}")]) from None
+        raise FrameworkError(
+            [Diagnostic(source, 1, 1, _("invalid YAML: %(what)s", what=exc))]
+        ) from None
     marks: dict[Path, tuple[int, int]] = {}
     dups: list[tuple[Path, tuple[int, int]]] = []
     if node is not None:
@@ -173,9 +187,9 @@ def _position(parsed: Parsed, path: Path) -> tuple[int, int]:
 def _schema_message(err: jsonschema.ValidationError) -> str:
     where = ".".join(str(p) for p in err.absolute_path)
     if err.validator == "const":
-        return f"'{where}' must be {err.validator_value!r}"
+        return _("'%(where)s' must be %(value)s", where=where, value=repr(err.validator_value))
     if err.validator == "oneOf" and where.endswith("title"):
-        return f"'{where}' must be text or a mapping {{en: ..., ko: ...}}"
+        return _("'%(where)s' must be text or a mapping {en: ..., ko: ...}", where=where)
     if (
         err.validator
         in (
@@ -190,8 +204,8 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
         )
         and where
     ):
-        return f"'{where}': {err.message}"
-    return err.message
+        return f"'{where}': {schema_detail(err)}"
+    return schema_detail(err)
 
 
 def validate(text: str, source: str = "<string>") -> tuple[Framework | None, list[Diagnostic]]:
@@ -202,16 +216,18 @@ def validate(text: str, source: str = "<string>") -> tuple[Framework | None, lis
         return None, exc.diagnostics
     out: list[Diagnostic] = []
     for path, (line, col) in parsed.duplicates:
-        out.append(Diagnostic(source, line, col, f"duplicate key '{path[-1]}'"))
+        out.append(Diagnostic(source, line, col, _("duplicate key '%(key)s'", key=path[-1])))
     if parsed.data is None:
-        out.append(Diagnostic(source, 1, 1, "the file is empty"))
+        out.append(Diagnostic(source, 1, 1, _("the file is empty")))
         return None, out
     fw, problems = build_framework(parsed.data)
     engine_paths = {problem.path for problem in problems}
     for problem in problems:
-        message = problem.message
+        message = engine_problem(problem.message)
         if problem.related is not None:
-            message += f" (first defined on line {_position(parsed, problem.related)[0]})"
+            message += _(
+                " (first defined on line %(line)s)", line=_position(parsed, problem.related)[0]
+            )
         out.append(Diagnostic(source, *_position(parsed, problem.path), message))
     validator = jsonschema.Draft202012Validator(
         schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -229,7 +245,11 @@ def validate(text: str, source: str = "<string>") -> tuple[Framework | None, lis
                         Diagnostic(
                             source,
                             *_position(parsed, (*path, key)),
-                            f"unknown key '{key}' (allowed here: {', '.join(allowed)})",
+                            _(
+                                "unknown key '%(key)s' (allowed here: %(allowed)s)",
+                                key=key,
+                                allowed=", ".join(allowed),
+                            ),
                         )
                     )
             continue
@@ -251,7 +271,9 @@ def load_file(path: FsPath) -> Framework:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FrameworkError([Diagnostic(str(path), 1, 1, f"cannot read file: {exc}")]) from None
+        raise FrameworkError(
+            [Diagnostic(str(path), 1, 1, _("cannot read file: %(error)s", error=exc))]
+        ) from None
     return load(text, str(path))
 
 

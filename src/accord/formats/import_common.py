@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from accord.engine.framework import Framework, build_framework
+from accord.i18n import gettext as _
 
 from .framework_dump import dump
+from .problem_wording import engine_problem
 from .safe_input import ImportFailure
 
 Progress = Callable[[int, int], None]
@@ -40,14 +42,29 @@ SCALE_PRESETS: dict[str, dict[str, Any]] = {
 def preset_scale(name: str, threshold: str | None) -> tuple[dict[str, Any], str]:
     """(scale document, threshold label) of a preset; ValueError for unknown names/labels."""
     if name not in SCALE_PRESETS:
-        raise ImportFailure([f"unknown scale {name!r}; use one of {', '.join(SCALE_PRESETS)}"])
+        raise ImportFailure(
+            [
+                _(
+                    "unknown scale %(scale)s; use one of %(allowed)s",
+                    scale=repr(name),
+                    allowed=", ".join(SCALE_PRESETS),
+                )
+            ]
+        )
     preset = dict(SCALE_PRESETS[name])
     default = preset.pop("threshold")
     labels = [lv["label"] for lv in preset["levels"]]
     chosen = threshold or default
     if chosen not in labels:
         raise ImportFailure(
-            [f"threshold {chosen!r} is not a level of scale {name!r} ({', '.join(labels)})"]
+            [
+                _(
+                    "threshold %(threshold)s is not a level of scale %(scale)s (%(levels)s)",
+                    threshold=repr(chosen),
+                    scale=repr(name),
+                    levels=", ".join(labels),
+                )
+            ]
         )
     return preset, chosen
 
@@ -89,7 +106,14 @@ def finish(doc: dict[str, Any], source: str) -> tuple[Framework, str]:
     fw, problems = build_framework(doc)
     if fw is None:
         raise ImportFailure(
-            [f"{source}: cannot build a framework: {p.message}" for p in problems[:20]]
+            [
+                _(
+                    "%(source)s: cannot build a framework: %(problem)s",
+                    source=source,
+                    problem=engine_problem(p.message),
+                )
+                for p in problems[:20]
+            ]
         )
     return fw, dump(fw)
 

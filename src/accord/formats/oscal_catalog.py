@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from accord.engine.framework import Framework
+from accord.i18n import gettext as _
 
 from .import_common import Codes, Progress, clean_code, finish, one_line, parties, preset_scale
 from .safe_input import ImportFailure
@@ -60,7 +61,7 @@ class _Ctx:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.error((*path, key), f"'{key}' must be a list")
+            self.error((*path, key), _("'%(key)s' must be a list", key=key))
             return []
         return value
 
@@ -132,7 +133,7 @@ def _collect(ctx: _Ctx, obj: Mapping[str, Any], path: tuple[str | int, ...]) -> 
     while stack:
         node, p = stack.pop()
         if not isinstance(node, Mapping):
-            ctx.error(p, "must be an object")
+            ctx.error(p, _("must be an object"))
             continue
         ctx.items(node, "props", p)
         parts: list[tuple[Mapping[str, Any], tuple[str | int, ...]]] = [(node, p)]
@@ -146,7 +147,7 @@ def _collect(ctx: _Ctx, obj: Mapping[str, Any], path: tuple[str | int, ...]) -> 
             if isinstance(param, Mapping) and isinstance(param.get("id"), str):
                 ctx.params.setdefault(param["id"], param)
             else:
-                ctx.error((*p, "params", i), "a parameter needs an 'id'")
+                ctx.error((*p, "params", i), _("a parameter needs an 'id'"))
         for key in ("groups", "controls"):
             for i, child in enumerate(ctx.items(node, key, p)):
                 if key == "controls":
@@ -186,14 +187,14 @@ def _standards(
     """The standard(s) of one control: itself, and its enhancements when kept separate."""
     ctx.tick()
     if not isinstance(control, Mapping):
-        ctx.error(path, "a control must be an object")
+        ctx.error(path, _("a control must be an object"))
         return []
     cid = control.get("id")
     if not isinstance(cid, str) or not cid.strip():
-        ctx.error(path, "a control needs an 'id'")
+        ctx.error(path, _("a control needs an 'id'"))
         return []
     if _withdrawn(control):
-        ctx.notes.append(f"left out withdrawn control {cid}")
+        ctx.notes.append(_("left out withdrawn control %(id)s", id=cid))
         _skip(ctx, control)
         return []
     label = _label(control)
@@ -234,7 +235,7 @@ def _nested(ctx: _Ctx, enhancements: list[Any], path: tuple[str | int, ...]) -> 
     for i, enh in enumerate(enhancements):
         ctx.tick()
         if not isinstance(enh, Mapping) or not isinstance(enh.get("id"), str):
-            ctx.error((*path, i), "a control enhancement needs an 'id'")
+            ctx.error((*path, i), _("a control enhancement needs an 'id'"))
             continue
         if _withdrawn(enh):
             _skip(ctx, enh)
@@ -293,7 +294,9 @@ def convert(
     scale_doc, chosen = preset_scale(scale, threshold)
     catalog = data.get("catalog") if isinstance(data, Mapping) else None
     if not isinstance(catalog, Mapping):
-        raise ImportFailure([f"{source}: $: not an OSCAL catalog (no 'catalog' object)"])
+        raise ImportFailure(
+            [_("%(source)s: $: not an OSCAL catalog (no 'catalog' object)", source=source)]
+        )
     root: tuple[str | int, ...] = ("catalog",)
     meta = catalog.get("metadata")
     meta = meta if isinstance(meta, Mapping) else {}
@@ -308,7 +311,15 @@ def convert(
     if group_depth is None:
         group_depth = 2 if any(g.get("groups") for g, _ in groups) else 1
     if group_depth not in (1, 2):
-        raise ImportFailure([f"{source}: group depth must be 1 or 2, not {group_depth}"])
+        raise ImportFailure(
+            [
+                _(
+                    "%(source)s: group depth must be 1 or 2, not %(depth)s",
+                    source=source,
+                    depth=group_depth,
+                )
+            ]
+        )
     loose = {"controls": catalog.get("controls"), "title": "Controls", "id": "controls"}
     conditions: list[dict[str, Any]] = []
     ctx.codes.taken.add(code)
@@ -348,14 +359,16 @@ def convert(
     for cond in conditions:
         cond["fields"] = [f for f in cond["fields"] if f["standards"]]
         if not cond["fields"]:
-            ctx.notes.append(f"left out {cond['code']!r}: no controls")
+            ctx.notes.append(_("left out %(code)s: no controls", code=repr(cond["code"])))
             continue
         for f in cond["fields"]:
             for s in f["standards"]:
                 s["threshold"] = chosen
         kept.append(cond)
     if not kept:
-        raise ImportFailure([f"{source}: $.catalog: the catalog has no controls"])
+        raise ImportFailure(
+            [_("%(source)s: $.catalog: the catalog has no controls", source=source)]
+        )
     about = [f"Imported from the OSCAL catalog {title!r}"]
     for key, name in (("version", "version"), ("oscal-version", "OSCAL")):
         if meta.get(key):

@@ -18,6 +18,10 @@ from typing import Any
 
 import yaml
 
+from accord.i18n import gettext as _
+
+from .problem_wording import yaml_problem
+
 MAX_BYTES = 25 * 1024 * 1024
 """Largest import file accepted (the full SP 800-53 rev5 catalog is about 10 MB)."""
 MAX_DEPTH = 100
@@ -40,19 +44,59 @@ def read_limited(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
         size = path.stat().st_size
         if size > max_bytes:
             raise ImportFailure(
-                [f"{path}:1:1: file too large ({_mb(size)}; the limit is {_mb(max_bytes)})"]
+                [
+                    _(
+                        "%(where)s: file too large (%(size)s; the limit is %(limit)s)",
+                        where=_at(path, 1, 1),
+                        size=_mb(size),
+                        limit=_mb(max_bytes),
+                    )
+                ]
             )
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)  # a file growing meanwhile, or a device, stops here
     except OSError as exc:
-        raise ImportFailure([f"{path}:1:1: cannot read file: {exc.strerror or exc}"]) from None
+        raise ImportFailure(
+            [
+                _(
+                    "%(where)s: cannot read file: %(error)s",
+                    where=_at(path, 1, 1),
+                    error=exc.strerror or exc,
+                )
+            ]
+        ) from None
     if len(data) > max_bytes:
-        raise ImportFailure([f"{path}:1:1: file too large (more than {_mb(max_bytes)})"])
+        raise ImportFailure(
+            [
+                _(
+                    "%(where)s: file too large (more than %(limit)s)",
+                    where=_at(path, 1, 1),
+                    limit=_mb(max_bytes),
+                )
+            ]
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailure([f"{path}:{line}:1: not UTF-8 text ({exc.reason})"]) from None
+        raise ImportFailure(
+            [
+                _(
+                    "%(where)s: not UTF-8 text (%(reason)s)",
+                    where=_at(path, line, 1),
+                    reason=exc.reason,
+                )
+            ]
+        ) from None
+
+
+def _at(source: object, line: object, column: object) -> str:
+    """A place in a file, as `file:line:column`."""
+    return f"{source}:{line}:{column}"
+
+
+def _too_deep(where: str, depth: int) -> str:
+    return _("%(where)s: nested deeper than %(depth)s levels; refused", where=where, depth=depth)
 
 
 def _mb(n: int) -> str:
@@ -78,19 +122,25 @@ def load_json(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> Any:
             depth += 1
             if depth > max_depth:
                 line, col = _line_col(text, m.start())
-                raise ImportFailure(
-                    [f"{source}:{line}:{col}: nested deeper than {max_depth} levels; refused"]
-                )
+                raise ImportFailure([_too_deep(f"{source}:{line}:{col}", max_depth)])
         else:
             depth -= 1
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailure(
-            [f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"]
+            [
+                _(
+                    "%(where)s: invalid JSON: %(what)s",
+                    where=_at(source, exc.lineno, exc.colno),
+                    what=exc.msg,
+                )
+            ]
         ) from None
     except (RecursionError, ValueError) as exc:  # e.g. a number too long to convert
-        raise ImportFailure([f"{source}:1:1: invalid JSON: {exc}"]) from None
+        raise ImportFailure(
+            [_("%(where)s: invalid JSON: %(what)s", where=_at(source, 1, 1), what=exc)]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -114,8 +164,10 @@ class YamlDoc:
 def _yaml_error(exc: yaml.YAMLError, source: str) -> ImportFailure:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    what = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
-    return ImportFailure([f"{source}:{line}:{col}: invalid YAML: {what}"])
+    what = yaml_problem(getattr(exc, "problem", None) or getattr(exc, "context", None) or exc)
+    return ImportFailure(
+        [_("%(where)s: invalid YAML: %(what)s", where=_at(source, line, col), what=what)]
+    )
 
 
 def load_yaml(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> YamlDoc:
@@ -128,16 +180,18 @@ def load_yaml(text: str, source: str, *, max_depth: int = MAX_DEPTH) -> YamlDoc:
             if isinstance(event, yaml.AliasEvent):
                 raise ImportFailure(
                     [
-                        f"{source}:{line}:{col}: YAML aliases (*{event.anchor}) "
-                        "are not accepted in import files"
+                        _(
+                            "%(where)s: YAML aliases (*%(anchor)s) are not accepted in import "
+                            "files",
+                            where=_at(source, line, col),
+                            anchor=event.anchor,
+                        )
                     ]
                 )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    raise ImportFailure(
-                        [f"{source}:{line}:{col}: nested deeper than {max_depth} levels; refused"]
-                    )
+                    raise ImportFailure([_too_deep(f"{source}:{line}:{col}", max_depth)])
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
         loader = Loader(text)

@@ -11,17 +11,28 @@ import csv
 import hashlib
 import io
 import json
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-FORMAT = "accord/rating-sheet@1"
+from accord.i18n import gettext as _
+
+from .sheet_checks import FORMAT as FORMAT
+from .sheet_checks import MAX_BYTES as MAX_BYTES
+from .sheet_checks import MAX_ROWS as MAX_ROWS
+from .sheet_checks import SheetError as SheetError
+from .sheet_checks import (
+    altered,
+    bad_csv_line,
+    check_size,
+    check_zip,
+    csv_cell,
+    csv_row,
+    not_a_sheet,
+    not_utf8,
+    too_many_rows,
+)
+
 RATINGS, INSTRUCTIONS, LISTS, META = "Ratings", "Instructions", "Lists", "_accord"
-MAX_BYTES = 5 * 1024 * 1024  # an uploaded sheet; 10,000 standards take about 1 MB
-MAX_UNCOMPRESSED = 20 * 1024 * 1024  # the workbook's XML, all entries together
-MAX_RATIO = 100  # uncompressed / compressed, per entry and overall
-MAX_ENTRIES = 200  # files inside the workbook's zip
-MAX_ROWS = 20_000  # data rows in a sheet
 IDENTITY = ("code", "condition", "field", "title", "description", "threshold")
 COLUMNS = (*IDENTITY, "level", "rationale", "version")
 LETTERS = "ABCDEFGHI"
@@ -42,14 +53,6 @@ META_ROW = {name: i + 1 for i, name in enumerate(META_FIELDS)}  # row in the _ac
 SNAPSHOT_ROW = 9  # first row of the exported ratings in the _accord sheet
 
 Progress = Callable[[int, int], None]
-
-
-class SheetError(ValueError):
-    """A sheet that cannot be read at all, or whose rows have problems; one line per problem."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -259,44 +262,6 @@ def write_csv(meta: Meta, rows: Sequence[Row]) -> bytes:
 # --------------------------------------------------------------------------- reading
 
 
-def check_size(data: bytes, name: str) -> None:
-    """Refuse a file too large to be a rating sheet, before parsing anything."""
-    if len(data) > MAX_BYTES:
-        raise SheetError(
-            [f"{name}: {len(data):,} bytes is larger than the limit of {MAX_BYTES:,} bytes"]
-        )
-
-
-def check_zip(data: bytes, name: str) -> None:
-    """Refuse zip bombs: the workbook's entries are measured before openpyxl reads them."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-    except zipfile.BadZipFile:
-        raise SheetError([f"{name}: not an XLSX workbook (not a zip file)"]) from None
-    if len(infos) > MAX_ENTRIES:
-        raise SheetError([f"{name}: {len(infos)} files inside; a workbook has far fewer"])
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise SheetError(
-            [
-                f"{name}: {total:,} bytes uncompressed, more than the limit of "
-                f"{MAX_UNCOMPRESSED:,} bytes (a zip bomb?)"
-            ]
-        )
-    for i in infos:
-        if i.file_size > 1_000_000 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            raise SheetError(
-                [
-                    f"{name}: {i.filename} expands {i.file_size // max(i.compress_size, 1)}x, "
-                    f"more than {MAX_RATIO}x (a zip bomb?)"
-                ]
-            )
-    if total > 1_000_000 and total > MAX_RATIO * max(packed, 1):
-        raise SheetError([f"{name}: the workbook expands more than {MAX_RATIO}x (a zip bomb?)"])
-
-
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -320,19 +285,36 @@ def read_xlsx(data: bytes, name: str, *, progress: Progress | None = None) -> Pa
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
-        raise SheetError([f"{name}: not a readable XLSX workbook ({exc})"]) from None
+        raise SheetError(
+            [_("%(name)s: not a readable XLSX workbook (%(error)s)", name=name, error=exc)]
+        ) from None
     try:
         for sheet in (RATINGS, META):
             if sheet not in wb.sheetnames:
                 raise SheetError(
-                    [f"{name}: no '{sheet}' sheet: this is not a rating sheet exported by accord"]
+                    [
+                        _(
+                            "%(name)s: no '%(sheet)s' sheet: this is not a rating sheet "
+                            "exported by accord",
+                            name=name,
+                            sheet=sheet,
+                        )
+                    ]
                 )
         record = wb[META]
         raw: dict[str, str] = {}
         snapshot: list[tuple[str, int | None, str, str]] = []
         for i, values in enumerate(record.iter_rows(values_only=True), start=1):
             if i > MAX_ROWS + SNAPSHOT_ROW:
-                raise SheetError([f"{META}!A{i}: more than {MAX_ROWS:,} rows"])
+                raise SheetError(
+                    [
+                        _(
+                            "%(where)s: more than %(limit)s rows",
+                            where=META + "!A" + str(i),
+                            limit=format(MAX_ROWS, ","),
+                        )
+                    ]
+                )
             cells = [_text(v) for v in (*values, None, None, None, None)[:4]]
             if i <= len(META_FIELDS):
                 raw[cells[0]] = cells[1]
@@ -340,21 +322,16 @@ def read_xlsx(data: bytes, name: str, *, progress: Progress | None = None) -> Pa
                 snapshot.append((cells[0], _version(cells[1]), cells[2], cells[3]))
         meta_where = {f: f"{META}!B{META_ROW[f]}" for f in META_FIELDS}
         if raw.get("format") != FORMAT:
-            raise SheetError([f"{meta_where['format']}: not an accord rating sheet ({FORMAT})"])
+            raise SheetError([not_a_sheet(meta_where["format"])])
         meta = Meta(*(raw.get(f, "") for f in ("plan", "evaluation", "uid", "party", "framework")))
         parsed = Parsed(meta=meta, meta_where=meta_where)
         if content_check(meta, snapshot) != raw.get("check"):
-            parsed.problems.append(
-                f"{meta_where['check']}: the sheet's accord record was altered: "
-                "export a fresh sheet"
-            )
+            parsed.problems.append(altered(meta_where["check"]))
         exported = {code: (level, rationale) for code, _, level, rationale in snapshot}
         ws = wb[RATINGS]
         for n, values in enumerate(ws.iter_rows(min_row=2, max_col=9, values_only=True), 2):
             if n - 1 > MAX_ROWS:
-                raise SheetError(
-                    [f"{RATINGS}!A{n}: more than {MAX_ROWS:,} rows: not a rating sheet"]
-                )
+                raise SheetError([too_many_rows(f"{RATINGS}!A{n}", MAX_ROWS)])
             row: list[object] = [*values, *([None] * (9 - len(values)))]
             if all(v is None or v == "" for v in row):
                 continue
@@ -373,7 +350,9 @@ def _entry(n: int, cells: list[object], where: dict[str, str], problems: list[st
     formula = False
     for c, v in zip(COLUMNS, cells, strict=True):
         if isinstance(v, str) and v.startswith("="):
-            problems.append(f"{where[c]}: a formula is not accepted; type the value itself")
+            problems.append(
+                _("%(where)s: a formula is not accepted; type the value itself", where=where[c])
+            )
             formula = True
     if formula:
         return None
@@ -395,36 +374,42 @@ def read_csv(data: bytes, name: str) -> Parsed:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SheetError([f"{name}: not UTF-8 text"]) from None
+        raise SheetError([not_utf8(name)]) from None
     reader = csv.reader(io.StringIO(text, newline=""))  # the csv module reads \r and \r\n itself
     try:
         return _csv_rows(reader)
     except csv.Error as exc:  # a stray quote or carriage return, a NUL byte, an endless field
-        raise SheetError([f"row {reader.line_num}: not a valid CSV line ({exc})"]) from None
+        raise SheetError([bad_csv_line(reader.line_num, exc)]) from None
 
 
 def _csv_rows(reader: Iterator[list[str]]) -> Parsed:
     first = next(reader, [])
     if not first or first[0] != FORMAT or len(first) < 7:
-        raise SheetError([f"row 1, column A: not an accord rating sheet ({FORMAT})"])
+        raise SheetError([not_a_sheet(csv_cell(1, "A"))])
     meta = Meta(*first[1:6])
-    meta_where = {f: f"row 1, column {chr(ord('A') + i)}" for i, f in enumerate(META_FIELDS)}
+    meta_where = {f: csv_cell(1, chr(ord("A") + i)) for i, f in enumerate(META_FIELDS)}
     parsed = Parsed(meta=meta, meta_where=meta_where)
     header = [h.strip().lower() for h in next(reader, [])]
     if header[: len(COLUMNS)] != list(COLUMNS):
-        raise SheetError([f"row 2: the header must be {','.join(COLUMNS)}"])
+        raise SheetError(
+            [
+                _(
+                    "%(where)s: the header must be %(columns)s",
+                    where=csv_row(2),
+                    columns=",".join(COLUMNS),
+                )
+            ]
+        )
     rows: list[tuple[int, list[str]]] = []
     for n, values in enumerate(reader, start=3):
         if n - 2 > MAX_ROWS:
-            raise SheetError([f"row {n}: more than {MAX_ROWS:,} rows: not a rating sheet"])
+            raise SheetError([too_many_rows(csv_row(n), MAX_ROWS)])
         if any(v.strip() for v in values):
             rows.append((n, (values + [""] * len(COLUMNS))[: len(COLUMNS)]))
     if content_check(meta, []) != first[6]:
-        parsed.problems.append(
-            f"{meta_where['check']}: the sheet's accord record was altered: export a fresh sheet"
-        )
+        parsed.problems.append(altered(meta_where["check"]))
     for n, values in rows:
-        where = {c: f"row {n}, column {c}" for c in COLUMNS}
+        where = {c: csv_cell(n, c) for c in COLUMNS}
         entry = _entry(n, list(values), where, parsed.problems)
         if entry is not None:
             parsed.entries.append(entry)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.i18n import gettext as _
+from accord.i18n import title as local
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 
@@ -16,18 +19,18 @@ def condition_scores(
             "evaluation": h["evaluation"],
             "held_on": h["held_on"],
             "condition": code,
-            "title": f"{code} {titles.get(code, '')}".strip(),
+            "title": f"{code} {local(titles.get(code, ''))}".strip(),
             "score": score,
         }
         for h in history
         for code, score in h["conditions"].items()
         if score is not None
     ]
-    subtitle = "Illustrative data — not an actual assessment" if illustrative else ""
+    subtitle = _subtitle(illustrative)
     return {
         "$schema": SCHEMA,
         "title": {
-            "text": "Condition scores by evaluation",
+            "text": _("Condition scores by evaluation"),
             "subtitle": subtitle,
             "anchor": "start",
         },
@@ -39,32 +42,32 @@ def condition_scores(
             "x": {
                 "field": "held_on",
                 "type": "temporal",
-                "title": "evaluation",
+                "title": _("evaluation"),
                 "axis": {"format": "%Y", "tickCount": {"interval": "year", "step": 1}},
             },
             "y": {
                 "field": "score",
                 "type": "quantitative",
-                "title": "score (0–1)",
+                "title": _("score (0–1)"),
                 "scale": {"domain": [0, 1]},
             },
             "color": {
                 "field": "title",
                 "type": "nominal",
-                "title": "condition",
+                "title": _("condition"),
                 "legend": {"orient": "bottom", "columns": 1, "labelLimit": 600},
             },
             "tooltip": [
-                {"field": "evaluation", "title": "evaluation"},
-                {"field": "title", "title": "condition"},
-                {"field": "score", "title": "score", "format": ".2f"},
+                {"field": "evaluation", "title": _("evaluation")},
+                {"field": "title", "title": _("condition")},
+                {"field": "score", "title": _("score"), "format": ".2f"},
             ],
         },
     }
 
 
 def _subtitle(illustrative: bool) -> str:
-    return "Illustrative data — not an actual assessment" if illustrative else ""
+    return _("Illustrative data — not an actual assessment") if illustrative else ""
 
 
 def field_heatmap(
@@ -76,7 +79,7 @@ def field_heatmap(
         {
             "evaluation": h["evaluation"],
             "field": code,
-            "title": f"{code} {titles.get(code, '')}".strip(),
+            "title": f"{code} {local(titles.get(code, ''))}".strip(),
             "score": score,
         }
         for h in history
@@ -89,7 +92,7 @@ def field_heatmap(
             "field": "evaluation",
             "type": "ordinal",
             "sort": order,
-            "title": "evaluation",
+            "title": _("evaluation"),
             "axis": {"labelAngle": 0},
         },
         "y": {"field": "title", "type": "ordinal", "sort": "ascending", "title": None},
@@ -97,7 +100,7 @@ def field_heatmap(
     return {
         "$schema": SCHEMA,
         "title": {
-            "text": "Field scores by evaluation",
+            "text": _("Field scores by evaluation"),
             "subtitle": _subtitle(illustrative),
             "anchor": "start",
         },
@@ -112,14 +115,14 @@ def field_heatmap(
                     "color": {
                         "field": "score",
                         "type": "quantitative",
-                        "title": "score",
+                        "title": _("score"),
                         "scale": {"domain": [0, 1], "scheme": "blues"},
                         "legend": {"orient": "right", "gradientLength": 120},
                     },
                     "tooltip": [
-                        {"field": "evaluation", "title": "evaluation"},
-                        {"field": "title", "title": "field"},
-                        {"field": "score", "title": "score", "format": ".2f"},
+                        {"field": "evaluation", "title": _("evaluation")},
+                        {"field": "title", "title": _("field")},
+                        {"field": "score", "title": _("score"), "format": ".2f"},
                     ],
                 },
             },
@@ -141,12 +144,13 @@ def field_heatmap(
 def stage_readiness(stages: list[dict[str, Any]], *, illustrative: bool) -> dict[str, Any]:
     """A bar per verification stage: the share of its required standards that are met
     (the summary document's stages as input)."""
+    ready, blocked = _("requirements met"), _("blocked")
     values = [
         {
-            "stage": f"{s['code']} {s['name']}",
+            "stage": f"{s['code']} {local(s['name'])}",
             "share_met": s["share_met"] or 0.0,
-            "label": f"{s['met']}/{s['required'] - s['not_applicable']} met",
-            "state": "requirements met" if s["ready"] else "blocked",
+            "label": _("%(met)s/%(of)s met", met=s["met"], of=s["required"] - s["not_applicable"]),
+            "state": ready if s["ready"] else blocked,
         }
         for s in stages
     ]
@@ -155,7 +159,7 @@ def stage_readiness(stages: list[dict[str, Any]], *, illustrative: bool) -> dict
     return {
         "$schema": SCHEMA,
         "title": {
-            "text": "Stage readiness: share of required standards met",
+            "text": _("Stage readiness: share of required standards met"),
             "subtitle": _subtitle(illustrative),
             "anchor": "start",
         },
@@ -170,7 +174,7 @@ def stage_readiness(stages: list[dict[str, Any]], *, illustrative: bool) -> dict
                     "x": {
                         "field": "share_met",
                         "type": "quantitative",
-                        "title": "share of required standards met",
+                        "title": _("share of required standards met"),
                         "scale": {"domain": [0, 1]},
                         "axis": {"format": "%"},
                     },
@@ -179,15 +183,15 @@ def stage_readiness(stages: list[dict[str, Any]], *, illustrative: bool) -> dict
                         "type": "nominal",
                         "title": None,
                         "scale": {
-                            "domain": ["requirements met", "blocked"],
+                            "domain": [ready, blocked],
                             "range": ["#1d7a46", "#a8321f"],
                         },
                         "legend": {"orient": "bottom"},
                     },
                     "tooltip": [
                         {"field": "stage"},
-                        {"field": "label", "title": "met"},
-                        {"field": "share_met", "title": "share", "format": ".0%"},
+                        {"field": "label", "title": _("met")},
+                        {"field": "share_met", "title": _("share"), "format": ".0%"},
                     ],
                 },
             },
@@ -214,16 +218,21 @@ def fan_chart(forecast: dict[str, Any]) -> dict[str, Any]:
         if h["plan_score"] is not None
     ]
     fan = list(forecast.get("fan", []))
-    series = ["observed", "median path", "middle 50% of paths", "middle 80% of paths"]
+    series = [
+        _("observed"),
+        _("median path"),
+        _("middle 50%% of paths"),
+        _("middle 80%% of paths"),
+    ]
     colors = ["#2f7fc1", "#c05621", "#f0a36b", "#fbd9bf"]
     color_scale = {"domain": series, "range": colors}
-    x = {"field": "date", "type": "temporal", "title": "evaluation", "axis": {"format": "%Y"}}
-    y_axis = {"title": "plan score (0–1)", "scale": {"domain": [0, 1]}}
+    x = {"field": "date", "type": "temporal", "title": _("evaluation"), "axis": {"format": "%Y"}}
+    y_axis = {"title": _("plan score (0–1)"), "scale": {"domain": [0, 1]}}
     band_tip = [
-        {"field": "date", "type": "temporal", "title": "evaluation", "format": "%Y-%m-%d"},
+        {"field": "date", "type": "temporal", "title": _("evaluation"), "format": "%Y-%m-%d"},
         {"field": "p10", "title": "p10", "format": ".2f"},
         {"field": "p25", "title": "p25", "format": ".2f"},
-        {"field": "p50", "title": "median", "format": ".2f"},
+        {"field": "p50", "title": _("median"), "format": ".2f"},
         {"field": "p75", "title": "p75", "format": ".2f"},
         {"field": "p90", "title": "p90", "format": ".2f"},
     ]
@@ -266,14 +275,19 @@ def fan_chart(forecast: dict[str, Any]) -> dict[str, Any]:
                 "y": {"field": "score", "type": "quantitative", **y_axis},
                 "color": {"datum": series[0], "scale": color_scale},
                 "tooltip": [
-                    {"field": "evaluation", "title": "evaluation"},
-                    {"field": "score", "title": "plan score", "format": ".2f"},
+                    {"field": "evaluation", "title": _("evaluation")},
+                    {"field": "score", "title": _("plan score"), "format": ".2f"},
                 ],
             },
         }
     )
     if forecast.get("target_date"):
-        target = [{"date": forecast["target_date"], "label": f"target {forecast['target_date']}"}]
+        target = [
+            {
+                "date": forecast["target_date"],
+                "label": _("target %(date)s", date=forecast["target_date"]),
+            }
+        ]
         layers += [
             {
                 "data": {"values": target},
@@ -290,13 +304,17 @@ def fan_chart(forecast: dict[str, Any]) -> dict[str, Any]:
                 },
             },
         ]
-    subtitle = f"{forecast.get('paths', 0):,} paths, seed {forecast.get('seed', 0)}"
+    subtitle = _(
+        "%(paths)s paths, seed %(seed)s",
+        paths=format(forecast.get("paths", 0), ","),
+        seed=forecast.get("seed", 0),
+    )
     if forecast.get("illustrative"):
-        subtitle = f"Illustrative data — not an actual assessment · {subtitle}"
+        subtitle = f"{_subtitle(True)} · {subtitle}"
     return {
         "$schema": SCHEMA,
         "title": {
-            "text": "Plan score: observed and forecast",
+            "text": _("Plan score: observed and forecast"),
             "subtitle": subtitle,
             "anchor": "start",
         },

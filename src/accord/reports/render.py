@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from accord import i18n
 
+from . import wording
 from .statement import anchor
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -35,6 +36,16 @@ CHART_WIDTH = 540
 # vl-convert lays text out with this font and WeasyPrint draws it with the same one; with the
 # generic 'sans-serif' the two pick different fonts and right-aligned labels spill out
 CHART_CONFIG = {"font": "Liberation Sans"}
+# Liberation Sans has no Hangul: Korean charts are laid out and drawn in Noto Sans CJK KR (Debian's
+# fonts-noto-cjk, which the PDF's text uses too)
+CHART_FONTS = {"ko": "Noto Sans CJK KR"}
+
+
+def chart_config() -> dict[str, str]:
+    """The charts' font for the language in force."""
+    return {"font": CHART_FONTS.get(i18n.current(), CHART_CONFIG["font"])}
+
+
 CHART_TITLES = {
     "condition_scores": "Condition scores by evaluation",
     "field_heatmap": "Field scores by evaluation",
@@ -100,7 +111,7 @@ def chart_svgs(report: dict[str, Any]) -> dict[str, str]:
     import vl_convert as vlc
 
     return {
-        name: vlc.vegalite_to_svg(spec, config=CHART_CONFIG)
+        name: vlc.vegalite_to_svg(spec, config=chart_config())
         for name, spec in _static(report).items()
     }
 
@@ -110,7 +121,7 @@ def chart_pngs(report: dict[str, Any], scale: float = 2.0) -> dict[str, bytes]:
     import vl_convert as vlc
 
     return {
-        name: vlc.vegalite_to_png(spec, scale=scale, config=CHART_CONFIG)
+        name: vlc.vegalite_to_png(spec, scale=scale, config=chart_config())
         for name, spec in _static(report).items()
     }
 
@@ -135,13 +146,24 @@ def _page_of_css() -> str:
 
 def _claim_value(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return i18n.gettext("yes") if value else i18n.gettext("no")
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".")
     if isinstance(value, list):
         codes = [v["code"] if isinstance(v, dict) and "code" in v else str(v) for v in value]
-        return ", ".join(codes) or "none"
+        return ", ".join(codes) or i18n.gettext("none")
     return str(value)
+
+
+def _claim_values(report: dict[str, Any], claims: list[dict[str, Any]]) -> dict[int, str]:
+    """Each claim's value for people; the progress statement in the reader's language."""
+    out = {}
+    for c in claims:
+        if c["source"] == "/summary/progress/statement":
+            out[c["id"]] = i18n.progress_statement(report["summary"]["progress"])
+        else:
+            out[c["id"]] = _claim_value(c["value"])
+    return out
 
 
 def context(report: dict[str, Any], *, mode: str) -> dict[str, Any]:
@@ -152,12 +174,16 @@ def context(report: dict[str, Any], *, mode: str) -> dict[str, Any]:
     ]
     titles = {c["code"]: c["title"] for c in s["conditions"]}
     titles.update({f["code"]: f["title"] for c in s["conditions"] for f in c["fields"]})
+    statement = wording.statement(report)
     ctx: dict[str, Any] = {
         "r": report,
         "mode": mode,
         "anchors": {code: anchor(code) for code in codes},
         "titles": titles,
-        "claim_values": {c["id"]: _claim_value(c["value"]) for c in report["statement"]["claims"]},
+        # the statement and the forecast's sentences in the reader's language (see wording)
+        "statement": statement,
+        "claim_values": _claim_values(report, statement["claims"]),
+        "forecast_text": wording.forecast_texts(report["forecast"]),
         "specs": {},
         "images": {},
     }
@@ -225,21 +251,30 @@ def _d2(p: dict[str, Any] | None) -> str:
 
 
 def _verdict(p: dict[str, Any] | None) -> str:
+    """The progress verdict of a node as a data word (shown with |term)."""
     if p is None:
         return ""
     return {True: "meaningful", False: "below rule", None: "not comparable"}[p["meaningful"]]
 
 
+def _step(x: dict[str, Any]) -> str:
+    values = {"party": x["party"], "level": i18n.term(x["level"])}
+    if x["kind"] == "propose":
+        return i18n.gettext("%(party)s proposed %(level)s", **values)
+    return i18n.gettext("%(party)s approved %(level)s", **values)
+
+
 def _resolution(i: dict[str, Any]) -> str:
+    _ = i18n.gettext
     if i["resolution"] == "reconciled":
         return "; ".join(
-            f"{x['party']} {'proposed' if x['kind'] == 'propose' else 'approved'} {x['level']}"
-            + (f": {x['rationale']}" if x["rationale"] else "")
-            for x in i["steps"]
+            _step(x) + (f": {x['rationale']}" if x["rationale"] else "") for x in i["steps"]
         )
     if i["resolution"] == "imported":
-        return "imported with the history" + (f": {i['rationale']}" if i["rationale"] else "")
-    return "set by the framework's rule" if i["resolution"] == "rule" else "not yet reconciled"
+        return _("imported with the history") + (f": {i['rationale']}" if i["rationale"] else "")
+    if i["resolution"] == "rule":
+        return _("set by the framework's rule")
+    return _("not yet reconciled")
 
 
 def render_pdf(report: dict[str, Any], *, html: str | None = None) -> bytes:

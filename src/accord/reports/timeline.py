@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.i18n import format_partial_date, term
+from accord.i18n import gettext as _
+from accord.i18n import lazy_gettext as N_
+
 from .charts import SCHEMA
 
 PROVENANCE_COLOURS = {
@@ -17,18 +21,22 @@ PROVENANCE_COLOURS = {
     "recorded": "#5b6676",
 }
 KIND_LANES = {
-    "evaluation": "Evaluations",
-    "stage_event": "Stage verifications",
-    "decision": "Decisions",
-    "signature": "Signatures",
+    "evaluation": N_("Evaluations"),
+    "stage_event": N_("Stage verifications"),
+    "decision": N_("Decisions"),
+    "signature": N_("Signatures"),
 }
+
+
+def _meetings(body: str) -> str:
+    return _("%(body)s meetings", body=body)
 
 
 def _lane(event: dict[str, Any]) -> str:
     kind = str(event["kind"])
     if kind == "meeting":
-        return f"{(event['meeting'] or '').split('-')[0]} meetings"
-    return KIND_LANES.get(kind, kind)
+        return _meetings((event["meeting"] or "").split("-")[0])
+    return str(KIND_LANES.get(kind, kind))
 
 
 def timeline_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
@@ -36,17 +44,18 @@ def timeline_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
     events = doc["events"]
     if not events:
         return None
-    lanes = ["Evaluations", "Stage verifications"]
-    lanes += [f"{b} meetings" for b in doc["bodies"]] + ["Decisions", "Signatures"]
+    lanes = [str(KIND_LANES["evaluation"]), str(KIND_LANES["stage_event"])]
+    lanes += [_meetings(b) for b in doc["bodies"]]
+    lanes += [str(KIND_LANES["decision"]), str(KIND_LANES["signature"])]
     values = [
         {
             "lane": _lane(e),
             "start": e["start"],
             "end": e["end"],
-            "date": e["label_date"],
+            "date": format_partial_date(e["date"]),
             "title": e["title"][:120],
-            "kind": e["kind"].replace("_", " "),
-            "provenance": e["provenance_label"],
+            "kind": term(e["kind"].replace("_", " ")),
+            "provenance": term(e["provenance_label"]),
         }
         for e in events
     ]
@@ -57,26 +66,26 @@ def timeline_chart(doc: dict[str, Any]) -> dict[str, Any] | None:
         "color": {
             "field": "provenance",
             "type": "nominal",
-            "title": "source",
+            "title": _("source"),
             "scale": {
-                "domain": list(PROVENANCE_COLOURS),
+                "domain": [term(p) for p in PROVENANCE_COLOURS],
                 "range": list(PROVENANCE_COLOURS.values()),
             },
             "legend": {"orient": "bottom"},
         },
         "tooltip": [
-            {"field": "date", "title": "date"},
-            {"field": "kind", "title": "kind"},
-            {"field": "title", "title": "what"},
-            {"field": "provenance", "title": "source"},
+            {"field": "date", "title": _("date")},
+            {"field": "kind", "title": _("kind")},
+            {"field": "title", "title": _("what")},
+            {"field": "provenance", "title": _("source")},
         ],
     }
     x = {"field": "start", "type": "temporal", "title": None, "axis": {"format": "%Y"}}
     return {
         "$schema": SCHEMA,
         "title": {
-            "text": "Timeline",
-            "subtitle": "Public record and illustrative items are coloured apart",
+            "text": _("Timeline"),
+            "subtitle": _("Public record and illustrative items are coloured apart"),
             "anchor": "start",
         },
         "width": "container",

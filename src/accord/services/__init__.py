@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 
 from accord.db import CommitAnyway
+from accord.i18n import gettext as _
 
 
 def iso_utc(moment: dt.datetime | None) -> str | None:
@@ -14,6 +17,14 @@ def iso_utc(moment: dt.datetime | None) -> str | None:
     if moment.tzinfo is None:  # SQLite returns naive datetimes; accord stores UTC
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).isoformat()
+
+
+def and_join(items: Iterable[str]) -> str:
+    """ "A and B and C" in the language in force (for messages); "" for no items."""
+    listed = list(items)
+    if not listed:
+        return ""
+    return functools.reduce(lambda a, b: _("%(first)s and %(second)s", first=a, second=b), listed)
 
 
 class NotFound(LookupError):

@@ -13,12 +13,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from accord import i18n
+from accord.i18n import gettext as _
 from accord.models import ApiToken, Membership, Party, Plan, User, WebSession
 from accord.models.user import ROLES
 from accord.permissions import require_admin
 
-from . import Conflict, Invalid, NotFound, Refused, audit, throttle
-from .actors import Actor
+from . import Conflict, Invalid, NotFound, Refused, audit, revisions, throttle
+from .actors import Actor, actor_for
 
 _hasher = PasswordHasher()
 # verified against when the username is unknown, so both paths cost the same time
@@ -49,16 +51,16 @@ def check_password(password: str, username: str) -> None:
     """Invalid unless the password meets the policy (NIST SP 800-63B: length and a list of
     refused passwords, no composition rules)."""
     if len(password) < 8:
-        raise Invalid("password: at least 8 characters")
+        raise Invalid(_("password: at least 8 characters"))
     if len(password) > 1024:
-        raise Invalid("password: at most 1024 characters")
+        raise Invalid(_("password: at most 1024 characters"))
     lowered = password.lower()
     if lowered == username.strip().lower():
-        raise Invalid("password: must not be the username")
+        raise Invalid(_("password: must not be the username"))
     if len(set(password)) == 1:
-        raise Invalid("password: must not be one character repeated")
+        raise Invalid(_("password: must not be one character repeated"))
     if lowered in _common_passwords():
-        raise Invalid("password: this is one of the most common passwords; choose another")
+        raise Invalid(_("password: this is one of the most common passwords; choose another"))
 
 
 def create_user(
@@ -74,10 +76,10 @@ def create_user(
     require_admin(actor)
     username = username.strip()
     if not username or any(ch.isspace() for ch in username) or len(username) > 64:
-        raise Invalid("username: 1 to 64 characters, no spaces")
+        raise Invalid(_("username: 1 to 64 characters, no spaces"))
     check_password(password, username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists")
+        raise Conflict(_("user %(username)s already exists", username=repr(username)))
     user = User(
         username=username,
         display_name=display_name or username,
@@ -106,7 +108,7 @@ def get_user(*, session: Session, username: str) -> User:
     """The user with this username; NotFound otherwise."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(_("no user %(user)s", user=repr(username)))
     return user
 
 
@@ -122,16 +124,24 @@ def grant_role(
     """Give `user` a role in `plan`, for a party (evaluators and signers need one)."""
     require_admin(actor)
     if role not in ROLES:
-        raise Invalid(f"role: one of {', '.join(ROLES)}, not {role!r}")
+        raise Invalid(
+            _("role: one of %(choices)s, not %(role)s", choices=", ".join(ROLES), role=repr(role))
+        )
     party = None
     if party_code is not None:
         party = session.scalar(
             select(Party).where(Party.plan_id == plan.id, Party.code == party_code)
         )
         if party is None:
-            raise Invalid(f"party: plan {plan.code!r} has no party {party_code!r}")
+            raise Invalid(
+                _(
+                    "party: plan %(plan)s has no party %(party)s",
+                    plan=repr(plan.code),
+                    party=repr(party_code),
+                )
+            )
     elif role != "observer":
-        raise Invalid(f"party: a {role} acts for a party; name it")
+        raise Invalid(_("party: a %(role)s acts for a party; name it", role=i18n.term(role)))
     exists = session.scalar(
         select(Membership.id).where(
             Membership.user_id == user.id,
@@ -141,7 +151,14 @@ def grant_role(
         )
     )
     if exists is not None:
-        raise Conflict(f"{user.username} is already {role} in {plan.code}")
+        raise Conflict(
+            _(
+                "%(user)s is already %(role)s in %(plan)s",
+                user=user.username,
+                role=i18n.term(role),
+                plan=plan.code,
+            )
+        )
     membership = Membership(user=user, plan=plan, party=party, role=role)
     session.add(membership)
     session.flush()
@@ -180,7 +197,7 @@ def sign_in(
         throttle.failed(
             session=session, scope="password", username=username, client=client, policy=policy
         )
-        raise Refused("Wrong username or password.")
+        raise Refused(_("Wrong username or password."))
     throttle.succeeded(session=session, scope="password", username=username)
     return user
 
@@ -221,7 +238,7 @@ def end_session(*, session: Session, token: str) -> None:
 def create_token(*, session: Session, actor: Actor, user: User, name: str) -> tuple[str, ApiToken]:
     """A new API token for `user`: returns the token text (shown once) and the row."""
     if not actor.is_admin and actor.user_id != user.id:
-        raise NotFound(f"no user {user.username!r}")
+        raise NotFound(_("no user %(user)s", user=repr(user.username)))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id, name=name or "token", prefix=secret[:10], token_hash=_sha256(secret)
@@ -247,3 +264,19 @@ def resolve_token(*, session: Session, token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def actor_for_token(*, session: Session, token: str) -> Actor | None:
+    """The Actor of a bearer token (None if it is not valid), remembered until the next
+    audited change.  Whatever decides it (the token's revocation, the account's activation,
+    its roles, its language) changes only through audited writes, so an answer remembered for
+    the current head of the audit chain is exact; one indexed read instead of three."""
+    digest = _sha256(token)  # the remembered key never holds the secret itself
+
+    def lookup() -> Actor | None:
+        user = resolve_token(session=session, token=token)
+        return None if user is None else actor_for(session, user)
+
+    engine = str(session.get_bind().engine.url)
+    key = ("token-actor", engine, digest, revisions.current(session))
+    return revisions.remembered(key, lookup)

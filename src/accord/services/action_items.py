@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import permissions
+from accord.i18n import gettext as _
 from accord.models import ActionItem, Evaluation, Party
 from accord.models.evaluation import ACTION_STATUSES
 
@@ -78,17 +79,23 @@ def update_item(
         select(ActionItem).where(ActionItem.uid == uid, ActionItem.plan_id == plan.id)
     )
     if item is None:
-        raise NotFound(f"no action item {uid!r}")
+        raise NotFound(_("no action item %(uid)s", uid=repr(uid)))
     permissions.require(actor, "action.edit", plan=plan, party_id=item.owner_party_id)
     ev_code = item.evaluation.code
     owner = item.owner_party.code
     if version != item.version:
         raise Conflict(
-            "the action item changed since you loaded it",
+            _("the action item changed since you loaded it"),
             current=item_document(item, ev_code, owner),
         )
     if status is not None and status not in ACTION_STATUSES:
-        raise Invalid(f"status: one of {', '.join(ACTION_STATUSES)}, not {status!r}")
+        raise Invalid(
+            _(
+                "status: one of %(choices)s, not %(status)s",
+                choices=", ".join(ACTION_STATUSES),
+                status=repr(status),
+            )
+        )
     before = item_document(item, ev_code, owner)
     if status is not None:
         item.status = status

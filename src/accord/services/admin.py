@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from accord import permissions
+from accord import i18n, permissions
+from accord.i18n import gettext as _
 from accord.models import ApiToken, Membership, Party, Plan, User
 from accord.models.user import ROLES
 
@@ -77,7 +78,7 @@ def create_user(
     """A new account (the password policy applies); Conflict if the username is taken."""
     _require(actor)
     if repeated is not None and password != repeated:
-        raise Invalid("repeat_password: the two passwords differ")
+        raise Invalid(_("repeat_password: the two passwords differ"))
     user = accounts.create_user(
         session=session,
         actor=actor,
@@ -108,15 +109,17 @@ def update_user(
     own = user.id == actor.user_id
     if own and (is_admin is False or active is False):
         raise Conflict(
-            "you cannot remove your own administrator rights or deactivate yourself: "
-            "ask another administrator",
+            _(
+                "you cannot remove your own administrator rights or deactivate yourself: "
+                "ask another administrator"
+            ),
             current=user_document(user),
         )
     before = {"display_name": user.display_name, "is_admin": user.is_admin, "active": user.active}
     if display_name is not None:
         name = display_name.strip()
         if not name or len(name) > 200:
-            raise Invalid("display_name: 1 to 200 characters")
+            raise Invalid(_("display_name: 1 to 200 characters"))
         user.display_name = name
     if is_admin is not None:
         user.is_admin = is_admin
@@ -168,7 +171,9 @@ def revoke_role(
     """Withdraw a role; NotFound naming it when the account does not hold it."""
     _require(actor)
     if role not in ROLES:
-        raise Invalid(f"role: one of {', '.join(ROLES)}, not {role!r}")
+        raise Invalid(
+            _("role: one of %(choices)s, not %(role)s", choices=", ".join(ROLES), role=repr(role))
+        )
     user = accounts.get_user(session=session, username=username)
     plan = permissions.plan_for_actor(session, actor, plan_code)
     party_id = None
@@ -177,7 +182,13 @@ def revoke_role(
             select(Party.id).where(Party.plan_id == plan.id, Party.code == party_code)
         )
         if party_id is None:
-            raise Invalid(f"party: plan {plan.code!r} has no party {party_code!r}")
+            raise Invalid(
+                _(
+                    "party: plan %(plan)s has no party %(party)s",
+                    plan=repr(plan.code),
+                    party=repr(party_code),
+                )
+            )
     row = session.scalar(
         select(Membership).where(
             Membership.user_id == user.id,
@@ -187,8 +198,10 @@ def revoke_role(
         )
     )
     if row is None:
-        who = f"{party_code} {role}" if party_code else role
-        raise NotFound(f"{username} is not {who} in {plan.code}")
+        who = f"{party_code} {i18n.term(role)}" if party_code else i18n.term(role)
+        raise NotFound(
+            _("%(user)s is not %(role)s in %(plan)s", user=username, role=who, plan=plan.code)
+        )
     session.delete(row)
     session.flush()
     audit.record(
@@ -235,6 +248,80 @@ def list_parties(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
     return out
 
 
+PARTY_NAME_MAX = 200  # the column's width
+
+
+def _party(session: Session, plan_code: str | None, code: str) -> Party:
+    """Party `code` of plan `plan_code`, or of the only plan that has such a party."""
+    query = select(Party).join(Plan, Plan.id == Party.plan_id).where(Party.code == code)
+    if plan_code is not None:
+        query = query.where(Plan.code == plan_code)
+    found = list(session.scalars(query.order_by(Plan.code)))
+    if not found:
+        if plan_code is None:
+            raise NotFound(_("no plan has a party %(party)s", party=repr(code)))
+        raise NotFound(
+            _(
+                "plan %(plan)s has no party %(party)s",
+                plan=repr(plan_code),
+                party=repr(code),
+            )
+        )
+    if len(found) > 1:
+        plans = ", ".join(p.plan.code for p in found)
+        raise Invalid(
+            _(
+                "plan: party %(party)s is in several plans (%(plans)s): name the plan",
+                party=code,
+                plans=plans,
+            )
+        )
+    return found[0]
+
+
+def rename_party(
+    *,
+    session: Session,
+    actor: Actor,
+    code: str,
+    name: str,
+    plan_code: str | None = None,
+    was: str | None = None,
+) -> dict[str, Any]:
+    """Change the name a party is shown with (its code stays: ratings, roles and signatures
+    are kept by party).  `was`, the name the editor saw, makes a stale edit a Conflict."""
+    if plan_code is not None:  # a plan one may not see does not exist for them (404)
+        permissions.plan_for_actor(session, actor, plan_code)
+    _require(actor)
+    party = _party(session, plan_code, code)
+    current = {"plan": party.plan.code, "code": party.code, "name": party.name}
+    new = name.strip()
+    if not new or len(new) > PARTY_NAME_MAX:
+        raise Invalid(_("name: 1 to %(max)s characters", max=PARTY_NAME_MAX))
+    if was is not None and was != party.name:
+        raise Conflict(
+            _(
+                "party %(party)s was renamed meanwhile: it is now called %(name)s",
+                party=party.code,
+                name=party.name,
+            ),
+            current=current,
+        )
+    if new != party.name:
+        party.name = new
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "party.rename",
+            "party",
+            f"{party.plan.code}/{party.code}",
+            before={"name": current["name"]},
+            after={"name": new},
+        )
+    return {**current, "name": party.name}
+
+
 def list_tokens(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
     """Every API token of every account (never a secret), newest first."""
     _require(actor)
@@ -251,11 +338,12 @@ def create_token(
     _require(actor)
     name = name.strip()
     if len(name) > 100:
-        raise Invalid("name: at most 100 characters")
+        raise Invalid(_("name: at most 100 characters"))
     user = accounts.get_user(session=session, username=username)
     if not user.active:
         raise Conflict(
-            f"{username} is deactivated: a token would not work", current=user_document(user)
+            _("%(user)s is deactivated: a token would not work", user=username),
+            current=user_document(user),
         )
     secret, row = accounts.create_token(session=session, actor=actor, user=user, name=name)
     return secret, token_document(row)

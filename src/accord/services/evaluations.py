@@ -14,6 +14,7 @@ from accord.engine.framework import Framework
 from accord.engine.scoring import RatingVector, Rollup, encode, rollup
 from accord.engine.summary import EvaluationSummary, summarize
 from accord.engine.timeline import DatesInForce
+from accord.i18n import gettext as _
 from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
 
 from . import Invalid, NotFound, timeline
@@ -39,7 +40,9 @@ def get_evaluation(*, session: Session, plan: Plan, code: str) -> Evaluation:
         select(Evaluation).where(Evaluation.plan_id == plan.id, Evaluation.code == code)
     )
     if ev is None:
-        raise NotFound(f"plan {plan.code!r} has no evaluation {code!r}")
+        raise NotFound(
+            _("plan %(plan)s has no evaluation %(code)s", plan=repr(plan.code), code=repr(code))
+        )
     return ev
 
 
@@ -106,7 +109,7 @@ def summarize_evaluation(
     """
     evaluations = list_evaluations(session=session, plan=plan)
     if not evaluations:
-        raise NotFound(f"plan {plan.code!r} has no evaluations yet")
+        raise NotFound(_("plan %(plan)s has no evaluations yet", plan=repr(plan.code)))
     joint = joint_ratings(session=session, evaluation_ids=[e.id for e in evaluations])
     if code is None:
         with_joint = [e for e in evaluations if joint.get(e.id)]
@@ -114,17 +117,30 @@ def summarize_evaluation(
     else:
         named = [e for e in evaluations if e.code == code]
         if not named:
-            raise NotFound(f"plan {plan.code!r} has no evaluation {code!r}")
+            raise NotFound(
+                _("plan %(plan)s has no evaluation %(code)s", plan=repr(plan.code), code=repr(code))
+            )
         current = named[0]
     earlier = [e for e in evaluations[: evaluations.index(current)] if joint.get(e.id)]
     previous = earlier[-1] if earlier else None
     if since is not None:
         previous = next((e for e in evaluations if e.code == since), None)
         if previous is None:
-            raise NotFound(f"plan {plan.code!r} has no evaluation {since!r}")
+            raise NotFound(
+                _(
+                    "plan %(plan)s has no evaluation %(since)s",
+                    plan=repr(plan.code),
+                    since=repr(since),
+                )
+            )
         if previous is current or not joint.get(previous.id):
             raise Invalid(
-                f"since: evaluation {since!r} has no joint ratings to compare {current.code!r} with"
+                _(
+                    "since: evaluation %(since)s has no joint ratings to compare "
+                    "%(evaluation)s with",
+                    since=repr(since),
+                    evaluation=repr(current.code),
+                )
             )
     # stage and plan target dates as in force on the day the evaluation was held
     fw, dates = timeline.framework_in_force(

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
+from accord.i18n import gettext as _
 from accord.models import ActionItem, Evaluation, Evidence, Party, Plan, Signature, Standard
 from accord.models.evidence import RELEASABILITY
 
-from . import Conflict, Invalid, NotFound, audit, iso_utc
+from . import Conflict, Invalid, NotFound, and_join, audit, iso_utc
 from . import evidence_store as store
 from .actors import Actor
 from .ratings import all_submitted, load
@@ -145,33 +146,41 @@ def _standard(session: Session, evaluation: Evaluation, code: str) -> Standard:
         )
     )
     if std is None:
-        raise Invalid(f"standard: evaluation {evaluation.code} has no standard {code!r}")
+        raise Invalid(
+            _(
+                "standard: evaluation %(evaluation)s has no standard %(code)s",
+                evaluation=evaluation.code,
+                code=repr(code),
+            )
+        )
     return std
 
 
 def _party(session: Session, plan: Plan, code: str) -> Party:
     party = session.scalar(select(Party).where(Party.plan_id == plan.id, Party.code == code))
     if party is None:
-        raise Invalid(f"party: plan {plan.code!r} has no party {code!r}")
+        raise Invalid(
+            _("party: plan %(plan)s has no party %(party)s", plan=repr(plan.code), party=repr(code))
+        )
     return party
 
 
 def _check_content(content: Content, max_bytes: int) -> None:
     if content.kind == "file":
         if content.data is None:
-            raise Invalid("file: no file given")
+            raise Invalid(_("file: no file given"))
         store.check_size(len(content.data), max_bytes)
         if not content.data:
-            raise Invalid("file: the file is empty")
+            raise Invalid(_("file: the file is empty"))
     elif content.kind == "link":
         url = (content.url or "").strip()
         if not url.lower().startswith(("https://", "http://")):
-            raise Invalid(f"url: an http(s) address, not {content.url!r}")
+            raise Invalid(_("url: an http(s) address, not %(url)s", url=repr(content.url)))
     elif content.kind == "note":
         if not content.note.strip():
-            raise Invalid("note: the note is empty")
+            raise Invalid(_("note: the note is empty"))
     else:
-        raise Invalid(f"kind: file, link or note, not {content.kind!r}")
+        raise Invalid(_("kind: file, link or note, not %(kind)s", kind=repr(content.kind)))
 
 
 def _require_unsigned(session: Session, evaluation: Evaluation) -> None:
@@ -184,10 +193,15 @@ def _require_unsigned(session: Session, evaluation: Evaluation) -> None:
         )
     )
     if signed or evaluation.status == "signed":
+        parties = and_join(signed) or _("every party")
         raise Conflict(
-            f"evaluation {evaluation.code} is signed by {' and '.join(signed) or 'every party'}: "
-            "shared evidence on its ratings would change the signed record; attach it "
-            "party-only, or to the next evaluation"
+            _(
+                "evaluation %(evaluation)s is signed by %(parties)s: shared evidence on "
+                "its ratings would change the signed record; attach it party-only, or to "
+                "the next evaluation",
+                evaluation=evaluation.code,
+                parties=parties,
+            )
         )
 
 
@@ -210,11 +224,16 @@ def attach(
     ratings and action items of their plan.  Party-only evidence belongs to the attaching party."""
     plan, evaluation = load(session, actor, plan_code, code)
     if releasability not in RELEASABILITY:
-        raise Invalid(f"releasability: shared or party-only, not {releasability!r}")
+        raise Invalid(
+            _(
+                "releasability: shared or party-only, not %(releasability)s",
+                releasability=repr(releasability),
+            )
+        )
     _check_content(content, max_bytes)
     effective = effective_on or today_utc()
     if expires_on is not None and expires_on < effective:
-        raise Invalid("expires_on: before the effective date")
+        raise Invalid(_("expires_on: before the effective date"))
     std: Standard | None = None
     item: ActionItem | None = None
     rated: Party | None = None
@@ -225,12 +244,12 @@ def attach(
             )
         )
         if item is None:
-            raise NotFound(f"no action item {target.action_item!r}")
+            raise NotFound(_("no action item %(uid)s", uid=repr(target.action_item)))
         kind = "action"
         owner = permissions.acting_party(actor, plan, "evidence.attach", acting_for)
     else:
         if not target.standard:
-            raise Invalid("standard: name the standard (or give action_item)")
+            raise Invalid(_("standard: name the standard (or give action_item)"))
         std = _standard(session, evaluation, target.standard)
         if target.joint:
             kind = "joint"
@@ -349,7 +368,7 @@ def action_item_evaluation(*, session: Session, actor: Actor, plan_code: str, ui
         select(ActionItem).where(ActionItem.uid == uid, ActionItem.plan_id == plan.id)
     )
     if item is None:
-        raise NotFound(f"no action item {uid!r}")
+        raise NotFound(_("no action item %(uid)s", uid=repr(uid)))
     return item.evaluation.code
 
 
@@ -368,9 +387,11 @@ def download(
     plan = permissions.plan_for_actor(session, actor, plan_code)
     ev = session.scalar(select(Evidence).where(Evidence.uid == uid, Evidence.plan_id == plan.id))
     if ev is None or not Sight(session, actor, plan).sees(ev):
-        raise NotFound(f"no evidence {uid!r}")
+        raise NotFound(_("no evidence %(uid)s", uid=repr(uid)))
     if ev.kind != "file" or ev.sha256 is None:
-        raise NotFound(f"evidence {uid!r} is a {ev.kind}, not a file")
+        raise NotFound(
+            _("evidence %(uid)s is a %(kind)s, not a file", uid=repr(uid), kind=i18n.term(ev.kind))
+        )
     return Download(
         data=store.read(data_dir, ev.sha256),
         filename=ev.filename or "evidence",

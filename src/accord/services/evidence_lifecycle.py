@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
+from accord.i18n import gettext as _
 from accord.models import Evaluation, Evidence, Plan, Standard
 
 from . import Conflict, Invalid, NotFound, audit
@@ -111,14 +112,19 @@ def remove(
     plan = permissions.plan_for_actor(session, actor, plan_code)
     ev = session.scalar(select(Evidence).where(Evidence.uid == uid, Evidence.plan_id == plan.id))
     if ev is None or not Sight(session, actor, plan).sees(ev):
-        raise NotFound(f"no evidence {uid!r}")
+        raise NotFound(_("no evidence %(uid)s", uid=repr(uid)))
     permissions.require(actor, "evidence.remove", plan=plan, party_id=ev.owner_party_id)
     status = ev.evaluation.status
     if ev.target != "action" and status in SEALED:
         raise Conflict(
-            f"evidence {uid} backs a rating of evaluation {ev.evaluation.code}, which is "
-            f"{status}: the record keeps its evidence (attach newer evidence to the next "
-            "evaluation instead)"
+            _(
+                "evidence %(uid)s backs a rating of evaluation %(evaluation)s, which is "
+                "%(status)s: the record keeps its evidence (attach newer evidence to the "
+                "next evaluation instead)",
+                uid=uid,
+                evaluation=ev.evaluation.code,
+                status=i18n.term(status),
+            )
         )
     doc = document(ev, origins_of(session, [ev]), today_utc())
     owner, sha256 = ev.owner_party.code, ev.sha256
@@ -151,13 +157,17 @@ def carry_forward(
     """
     plan, src = load(session, actor, plan_code, source)
     permissions.require(actor, "evaluation.manage", plan=plan)
-    _, dst = load(session, actor, plan_code, target)
+    _plan, dst = load(session, actor, plan_code, target)
     if dst.id == src.id:
-        raise Invalid("from: carry forward from another evaluation, not into itself")
+        raise Invalid(_("from: carry forward from another evaluation, not into itself"))
     if dst.status in SEALED:
         raise Conflict(
-            f"evaluation {dst.code} is {dst.status}: evidence is carried forward into an "
-            "evaluation still to be rated"
+            _(
+                "evaluation %(evaluation)s is %(status)s: evidence is carried forward "
+                "into an evaluation still to be rated",
+                evaluation=dst.code,
+                status=i18n.term(dst.status),
+            )
         )
     std_ids = dict(
         session.execute(

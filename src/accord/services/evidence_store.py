@@ -10,6 +10,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from accord.i18n import gettext as _
+
 from . import Invalid, NotFound
 
 OCTET = "application/octet-stream"
@@ -78,8 +80,13 @@ def check_size(size: int, max_bytes: int) -> None:
     """Invalid when a file is over the configured limit, naming the limit."""
     if size > max_bytes:
         raise Invalid(
-            f"file: {size} bytes is over the evidence limit of {max_bytes} bytes "
-            f"({max_bytes / 1024 / 1024:g} MB; setting ACCORD_EVIDENCE_MAX_BYTES)"
+            _(
+                "file: %(size)s bytes is over the evidence limit of %(max)s bytes "
+                "(%(mb)s MB; setting ACCORD_EVIDENCE_MAX_BYTES)",
+                size=size,
+                max=max_bytes,
+                mb=format(max_bytes / 1024 / 1024, "g"),
+            )
         )
 
 
@@ -114,7 +121,9 @@ def read(data_dir: Path, sha256: str) -> bytes:
     try:
         return path_for(data_dir, sha256).read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"the stored file {sha256} is missing from the evidence store") from None
+        raise NotFound(
+            _("the stored file %(sha256)s is missing from the evidence store", sha256=sha256)
+        ) from None
 
 
 def delete(data_dir: Path, sha256: str) -> bool:

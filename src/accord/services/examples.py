@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.models import Evaluation, JointRating, Party, PartyRating, Plan, Standard
 from accord.models.evaluation import EVALUATION_KINDS, EVALUATION_STATUSES
 
@@ -31,7 +32,13 @@ def example_text(name: str, file: str) -> str:
 def load_example(*, session: Session, name: str = "opcon") -> Plan:
     """Create the example plan `name` with its history; Conflict if it is already there."""
     if name not in EXAMPLES:
-        raise Invalid(f"unknown example {name!r}; available: {', '.join(EXAMPLES)}")
+        raise Invalid(
+            _(
+                "unknown example %(name)s; available: %(examples)s",
+                name=repr(name),
+                examples=", ".join(EXAMPLES),
+            )
+        )
     text = example_text(name, "framework.yaml")
     plan = create_plan(session=session, text=text, source=f"accord/data/{name}/framework.yaml")
     history = yaml.safe_load(example_text(name, "history.yaml"))
@@ -95,7 +102,7 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
     """Create the evaluations of a history document (see docs/framework-format.md)."""
     version = current_version(session=session, plan=plan)
     if version is None:
-        raise Conflict(f"plan {plan.code!r} has no agreed framework version")
+        raise Conflict(_("plan %(plan)s has no agreed framework version", plan=repr(plan.code)))
     fw = framework_of(version)
     rows = session.execute(
         select(Standard.code, Standard.id).where(Standard.framework_version_id == version.id)
@@ -105,28 +112,47 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
     order = data.get("parties", [])
     unknown = [p for p in order if p not in parties]
     if unknown:
-        raise Invalid(f"{source}: parties: unknown party {', '.join(unknown)}")
+        raise Invalid(
+            _(
+                "%(source)s: parties: unknown party %(unknown)s",
+                source=source,
+                unknown=", ".join(unknown),
+            )
+        )
     illustrative = bool(data.get("illustrative", False))
     created = []
     existing = set(session.scalars(select(Evaluation.code).where(Evaluation.plan_id == plan.id)))
     for i, raw in enumerate(data.get("evaluations", [])):
         where = f"{source}: evaluations[{i}]"
         if not isinstance(raw, dict) or raw.get("code") is None or raw.get("held_on") is None:
-            raise Invalid(f"{where}: an evaluation needs 'code' and 'held_on'")
+            raise Invalid(_("%(where)s: an evaluation needs 'code' and 'held_on'", where=where))
         if str(raw["code"]) in existing:
-            raise Invalid(f"{where}: plan {plan.code!r} already has evaluation {raw['code']!r}")
+            raise Invalid(
+                _(
+                    "%(where)s: plan %(plan)s already has evaluation %(code)s",
+                    where=where,
+                    plan=repr(plan.code),
+                    code=repr(raw["code"]),
+                )
+            )
         existing.add(str(raw["code"]))
         kind, status = raw.get("kind", "annual"), raw.get("status", "concluded")
         if kind not in EVALUATION_KINDS or status not in EVALUATION_STATUSES:
             raise Invalid(
-                f"{where}: kind must be one of {EVALUATION_KINDS} and status one of "
-                f"{EVALUATION_STATUSES}"
+                _(
+                    "%(where)s: kind must be one of %(kinds)s and status one of %(statuses)s",
+                    where=where,
+                    kinds=str(EVALUATION_KINDS),
+                    statuses=str(EVALUATION_STATUSES),
+                )
             )
         held_on = raw["held_on"]
         try:
             held_on = held_on if isinstance(held_on, dt.date) else dt.date.fromisoformat(held_on)
         except (TypeError, ValueError):
-            raise Invalid(f"{where}: held_on must be a date as YYYY-MM-DD") from None
+            raise Invalid(
+                _("%(where)s: held_on must be a date as YYYY-MM-DD", where=where)
+            ) from None
         ev = Evaluation(
             plan=plan,
             framework_version=version,
@@ -145,15 +171,29 @@ def load_history(*, session: Session, plan: Plan, data: Any, source: str) -> lis
         for code, levels in (raw.get("ratings") or {}).items():
             std = fw.standards_by_code.get(code)
             if std is None:
-                raise Invalid(f"{where}: unknown standard {code!r}")
+                raise Invalid(
+                    _("%(where)s: unknown standard %(code)s", where=where, code=repr(code))
+                )
             if not isinstance(levels, list) or len(levels) != len(order) + 1:
                 raise Invalid(
-                    f"{where}: {code}: expected {len(order) + 1} levels ({', '.join(order)}, joint)"
+                    _(
+                        "%(where)s: %(code)s: expected %(count)s levels (%(order)s, joint)",
+                        where=where,
+                        code=code,
+                        count=len(order) + 1,
+                        order=", ".join(order),
+                    )
                 )
             for level in levels:
                 if level is not None and not fw.scale(std.scale).accepts(str(level)):
                     raise Invalid(
-                        f"{where}: {code}: {level!r} is not a level of scale {std.scale!r}"
+                        _(
+                            "%(where)s: %(code)s: %(level)s is not a level of scale %(scale)s",
+                            where=where,
+                            code=code,
+                            level=repr(level),
+                            scale=repr(std.scale),
+                        )
                     )
             for party, level in zip(order, levels[:-1], strict=True):
                 if level is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.feeds import Limits
+from accord.i18n import gettext as _
 from accord.models import Feed, FeedItem, FeedItemSource, Plan
 
 from . import Conflict, Invalid, NotFound, audit, iso_utc
@@ -65,7 +66,13 @@ def document(feed: Feed, items: int | None = None) -> dict[str, Any]:
 
 def _interval(minutes: int) -> int:
     if not 1 <= minutes <= MAX_INTERVAL:
-        raise Invalid(f"interval: between 1 and {MAX_INTERVAL} minutes, not {minutes}")
+        raise Invalid(
+            _(
+                "interval: between 1 and %(max)s minutes, not %(minutes)s",
+                max=MAX_INTERVAL,
+                minutes=minutes,
+            )
+        )
     return minutes
 
 
@@ -74,32 +81,41 @@ def _location(location: str, *, any_path: bool, local_root: Path | None) -> tupl
     address nor an existing local file or directory the caller may name."""
     where = location.strip()
     if not where:
-        raise Invalid("location: an http(s) address, or a local feed file or directory")
+        raise Invalid(_("location: an http(s) address, or a local feed file or directory"))
     if where.lower().startswith(("http://", "https://")):
         parts = urlsplit(where)
         if not parts.hostname:
-            raise Invalid(f"location: {where!r} names no host")
+            raise Invalid(_("location: %(where)s names no host", where=repr(where)))
         return "url", where
     if "://" in where:
-        raise Invalid(f"location: only http and https addresses, not {where!r}")
+        raise Invalid(
+            _("location: only http and https addresses, not %(where)s", where=repr(where))
+        )
     path = Path(where).expanduser().resolve()
     if not any_path:
         root = local_root.expanduser().resolve() if local_root is not None else None
         if root is None or not path.is_relative_to(root):
-            raise Invalid(
-                "location: here only http(s) addresses"
-                + (f" or paths under {root}" if root else "")
-                + " (local paths: ACCORD_FEED_LOCAL_ROOT, or `accord feeds add`)"
-            )
+            if root:
+                message = _(
+                    "location: here only http(s) addresses or paths under %(root)s (local "
+                    "paths: ACCORD_FEED_LOCAL_ROOT, or `accord feeds add`)",
+                    root=root,
+                )
+            else:
+                message = _(
+                    "location: here only http(s) addresses (local paths: "
+                    "ACCORD_FEED_LOCAL_ROOT, or `accord feeds add`)"
+                )
+            raise Invalid(message)
     if not (path.is_file() or path.is_dir()):
-        raise Invalid(f"location: no file or directory {path}")
+        raise Invalid(_("location: no file or directory %(path)s", path=path))
     return "path", str(path)
 
 
 def _get(session: Session, plan: Plan, uid: str) -> Feed:
     feed = session.scalar(select(Feed).where(Feed.uid == uid, Feed.plan_id == plan.id))
     if feed is None:
-        raise NotFound(f"no feed {uid!r}")
+        raise NotFound(_("no feed %(uid)s", uid=repr(uid)))
     return feed
 
 
@@ -121,7 +137,14 @@ def subscribe(
     source, where = _location(location, any_path=any_path, local_root=local_root)
     taken = session.scalar(select(Feed).where(Feed.plan_id == plan.id, Feed.location == where))
     if taken is not None:
-        raise Conflict(f"location: {plan.code} is already subscribed to {where} ({taken.uid})")
+        raise Conflict(
+            _(
+                "location: %(plan)s is already subscribed to %(where)s (%(uid)s)",
+                plan=plan.code,
+                where=where,
+                uid=taken.uid,
+            )
+        )
     feed = Feed(
         plan_id=plan.id,
         title=(title.strip() or where)[:300],
@@ -179,7 +202,7 @@ def update_feed(
         feed.interval_minutes = _interval(interval_minutes)
     if title is not None:
         if not title.strip():
-            raise Invalid("title: empty")
+            raise Invalid(_("title: empty"))
         feed.title = title.strip()[:300]
     if active is not None and active != feed.active:
         feed.active = active

@@ -31,6 +31,7 @@ from accord.engine.forecast import (
 )
 from accord.engine.framework import Framework
 from accord.engine.scoring import RatingVector
+from accord.i18n import gettext as _
 from accord.models import Evaluation, Plan
 
 from . import Invalid, NotFound, timeline
@@ -59,9 +60,22 @@ BACKTEST_METHOD = (
 
 def _check(paths: int, seed: int) -> None:
     if not MIN_PATHS <= paths <= MAX_PATHS:
-        raise Invalid(f"paths: must be between {MIN_PATHS:,} and {MAX_PATHS:,}, not {paths:,}")
+        raise Invalid(
+            _(
+                "paths: must be between %(min)s and %(max)s, not %(paths)s",
+                min=format(MIN_PATHS, ","),
+                max=format(MAX_PATHS, ","),
+                paths=format(paths, ","),
+            )
+        )
     if not 0 <= seed <= MAX_SEED:
-        raise Invalid(f"seed: must be a whole number between 0 and {MAX_SEED}, not {seed}")
+        raise Invalid(
+            _(
+                "seed: must be a whole number between 0 and %(max)s, not %(seed)s",
+                max=MAX_SEED,
+                seed=seed,
+            )
+        )
 
 
 def _history(
@@ -75,15 +89,26 @@ def _history(
     if as_of is not None:
         named = next((e for e in evaluations if e.code == as_of), None)
         if named is None:
-            raise NotFound(f"plan {plan.code!r} has no evaluation {as_of!r}")
+            raise NotFound(
+                _(
+                    "plan %(plan)s has no evaluation %(as_of)s",
+                    plan=repr(plan.code),
+                    as_of=repr(as_of),
+                )
+            )
         if named not in used:
-            raise Invalid(f"as_of: evaluation {as_of!r} has no joint ratings to forecast from")
+            raise Invalid(
+                _(
+                    "as_of: evaluation %(as_of)s has no joint ratings to forecast from",
+                    as_of=repr(as_of),
+                )
+            )
         used = used[: used.index(named) + 1]
         version = named.framework_version  # the framework as it stood then
     if version is None:  # no agreed version: the one the latest evaluation used
         latest = used[-1] if used else (evaluations[-1] if evaluations else None)
         if latest is None:
-            raise NotFound(f"plan {plan.code!r} has no agreed framework version")
+            raise NotFound(_("plan %(plan)s has no agreed framework version", plan=repr(plan.code)))
         version = latest.framework_version
     fw = framework_of(version)
     return fw, used, [(e.held_on, encode_compatible(fw, joint[e.id])) for e in used]

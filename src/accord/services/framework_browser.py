@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accord.engine.framework import Framework, Standard
+from accord.i18n import gettext as _
 from accord.models import Plan
 
 from . import NotFound
@@ -108,7 +109,7 @@ def browse(
     if version is None:
         current = current_version(session=session, plan=plan)
         if current is None and not history:
-            raise NotFound(f"plan {plan.code!r} has no framework version")
+            raise NotFound(_("plan %(plan)s has no framework version", plan=repr(plan.code)))
         version = current.version if current is not None else history[-1].version
     info = versions.get_version(session=session, actor=actor, plan=plan, version=version)
     fw = versions.framework_for(session=session, actor=actor, plan=plan, version=version)

@@ -14,6 +14,7 @@ from accord import permissions
 from accord.formats import ciso_library, safe_input
 from accord.formats.import_common import SCALE_PRESETS
 from accord.gcpause import gc_paused
+from accord.i18n import gettext as _
 from accord.models import Plan
 
 from . import Invalid
@@ -39,9 +40,21 @@ def import_ciso_draft(
     # authorization before the (large) document is even parsed
     permissions.require(actor, "framework.draft", plan=plan)
     if scale not in SCALE_PRESETS:
-        raise Invalid(f"scale: one of {', '.join(SCALE_PRESETS)}, not {scale!r}")
+        raise Invalid(
+            _(
+                "scale: one of %(choices)s, not %(scale)s",
+                choices=", ".join(SCALE_PRESETS),
+                scale=repr(scale),
+            )
+        )
     if len(text) > safe_input.MAX_BYTES:
-        raise Invalid(f"{source}:1:1: library too large (the limit is {safe_input.MAX_BYTES:,})")
+        raise Invalid(
+            _(
+                "%(source)s:1:1: library too large (the limit is %(max)s)",
+                source=source,
+                max=format(safe_input.MAX_BYTES, ","),
+            )
+        )
     try:
         with gc_paused():
             doc = safe_input.load_yaml(text, source)

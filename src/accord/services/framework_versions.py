@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.engine.diff import FrameworkDiff, diff
 from accord.engine.framework import Framework
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
 from accord.models import FrameworkApproval, FrameworkVersion, Party, Plan, Standard, User
 
 from . import Conflict, Invalid, NotFound, audit
@@ -74,7 +75,7 @@ class Approved:
 def _visible(actor: Actor, plan: Plan) -> None:
     # as permissions.plan_for_actor: a plan the actor may not see does not exist for them
     if not permissions.can(actor, "plan.view", plan=plan):
-        raise NotFound(f"no plan {plan.code!r}")
+        raise NotFound(_("no plan %(code)s", code=repr(plan.code)))
 
 
 def _row(session: Session, plan: Plan, version: str) -> FrameworkVersion:
@@ -84,7 +85,13 @@ def _row(session: Session, plan: Plan, version: str) -> FrameworkVersion:
         )
     )
     if row is None:
-        raise NotFound(f"plan {plan.code!r} has no framework version {version!r}")
+        raise NotFound(
+            _(
+                "plan %(plan)s has no framework version %(version)s",
+                plan=repr(plan.code),
+                version=repr(version),
+            )
+        )
     return row
 
 
@@ -93,9 +100,20 @@ def _require_status(row: FrameworkVersion, wanted: str) -> None:
         return
     if row.status in FINAL:
         raise Conflict(
-            f"framework version {row.version!r} is {row.status} and can no longer change"
+            _(
+                "framework version %(version)s is %(status)s and can no longer change",
+                version=repr(row.version),
+                status=i18n.term(row.status),
+            )
         )
-    raise Conflict(f"framework version {row.version!r} is {row.status}, not {wanted}")
+    raise Conflict(
+        _(
+            "framework version %(version)s is %(status)s, not %(wanted)s",
+            version=repr(row.version),
+            status=i18n.term(row.status),
+            wanted=i18n.term(wanted),
+        )
+    )
 
 
 def _target(plan: Plan, version: str) -> str:
@@ -110,8 +128,14 @@ def _load_for(plan: Plan, text: str, source: str, fw: Framework | None = None) -
     if sorted(theirs) != sorted(ours):
         # ratings, approvals and signatures are per party: a version cannot change who they are
         raise Invalid(
-            f"{source}: the framework's parties ({', '.join(theirs)}) differ from the "
-            f"parties of plan {plan.code!r} ({', '.join(ours)})"
+            _(
+                "%(source)s: the framework's parties (%(theirs)s) differ from the parties of "
+                "plan %(plan)s (%(ours)s)",
+                source=source,
+                theirs=", ".join(theirs),
+                plan=repr(plan.code),
+                ours=", ".join(ours),
+            )
         )
     return fw
 
@@ -124,8 +148,13 @@ def _label_free(session: Session, plan: Plan, label: str, *, other_than: int | N
     )
     if taken is not None and taken.id != other_than:
         raise Conflict(
-            f"plan {plan.code!r} already has framework version {label!r} ({taken.status}): "
-            "give the new draft another version label"
+            _(
+                "plan %(plan)s already has framework version %(version)s (%(status)s): give "
+                "the new draft another version label",
+                plan=repr(plan.code),
+                version=repr(label),
+                status=i18n.term(taken.status),
+            )
         )
 
 
@@ -137,7 +166,13 @@ def _not_yet_approved(session: Session, row: FrameworkVersion, party: Party) -> 
         )
     )
     if already is not None:
-        raise Conflict(f"{party.code} has already approved framework version {row.version!r}")
+        raise Conflict(
+            _(
+                "%(party)s has already approved framework version %(version)s",
+                party=party.code,
+                version=repr(row.version),
+            )
+        )
 
 
 def _summary(row: FrameworkVersion) -> dict[str, object]:
@@ -360,6 +395,15 @@ def approve(
 
 
 # --------------------------------------------------------------------------- reads
+
+
+def draft_to_replace(*, session: Session, actor: Actor, plan: Plan, version: str) -> VersionInfo:
+    """Draft `version`, for the form that replaces it; refused as `replace_draft` would be."""
+    _visible(actor, plan)
+    permissions.require(actor, "framework.draft", plan=plan)
+    row = _row(session, plan, version)
+    _require_status(row, "draft")
+    return _info(session, plan, row)
 
 
 def list_versions(*, session: Session, actor: Actor, plan: Plan) -> list[VersionInfo]:

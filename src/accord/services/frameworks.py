@@ -12,6 +12,7 @@ from accord import i18n
 from accord.engine.framework import Framework
 from accord.formats import framework_yaml
 from accord.gcpause import gc_paused
+from accord.i18n import gettext as _
 from accord.models import FrameworkVersion, Plan, Standard
 
 from . import Conflict
@@ -31,7 +32,13 @@ def import_version(
         )
     )
     if taken is not None:
-        raise Conflict(f"plan {plan.code!r} already has framework version {fw.version!r}")
+        raise Conflict(
+            _(
+                "plan %(plan)s already has framework version %(version)s",
+                plan=repr(plan.code),
+                version=repr(fw.version),
+            )
+        )
     version = FrameworkVersion(
         plan=plan,
         version=fw.version,
@@ -72,6 +79,7 @@ def insert_standards(session: Session, version: FrameworkVersion, fw: Framework)
 _CACHE_SIZE = 8  # a framework of 1,200 standards holds about 2.5 MB
 _cache: OrderedDict[str, Framework] = OrderedDict()
 _cache_lock = threading.Lock()
+_titled: set[str] = set()  # hashes of the frameworks whose Korean titles i18n has learned
 
 
 def _cached(key: str) -> Framework | None:
@@ -84,6 +92,7 @@ def _cached(key: str) -> Framework | None:
 
 def _store(key: str, fw: Framework) -> None:
     i18n.learn_titles(fw)  # pages show a Korean reader the Korean titles (accord/i18n.py)
+    _titled.add(key)
     with _cache_lock:
         _cache[key] = fw
         _cache.move_to_end(key)
@@ -110,6 +119,21 @@ def framework_of(version: FrameworkVersion) -> Framework:
             fw = framework_yaml.load_stored(version.source_yaml)
         _store(version.content_hash, fw)
     return fw
+
+
+def learn_stored_titles(session: Session) -> None:
+    """Make the Korean titles of every stored framework version known to the pages (`|local`),
+    parsing once those this process has not built yet: a page shows a plan's Korean titles
+    even when nothing in this process has read its framework before.  One small query when
+    every version is known already."""
+    for vid, content_hash in session.execute(
+        select(FrameworkVersion.id, FrameworkVersion.content_hash)
+    ):
+        if content_hash not in _titled:
+            version = session.get(FrameworkVersion, vid)
+            if version is not None:
+                framework_of(version)
+                _titled.add(content_hash)
 
 
 def current_version(*, session: Session, plan: Plan) -> FrameworkVersion | None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from accord import permissions
 from accord.engine.framework import Framework
 from accord.engine.timeline import PartialDate
+from accord.i18n import gettext as _
 from accord.models import Evaluation, Plan, StageEvent
 from accord.models.governance import PROVENANCES, STAGE_EVENT_KINDS
 
@@ -45,7 +46,7 @@ def plan_framework(session: Session, plan: Plan) -> Framework:
         .limit(1)
     )
     if version is None:
-        raise NotFound(f"plan {plan.code!r} has no framework version")
+        raise NotFound(_("plan %(plan)s has no framework version", plan=repr(plan.code)))
     return framework_of(version)
 
 
@@ -64,7 +65,14 @@ def check_lengths(field: str, **values: tuple[str, int]) -> None:
     """Invalid naming the first value longer than its column allows."""
     for name, (value, limit) in values.items():
         if len(value) > limit:
-            raise Invalid(f"{field}{name}: at most {limit} characters")
+            raise Invalid(
+                _(
+                    "%(prefix)s%(name)s: at most %(limit)s characters",
+                    prefix=field,
+                    name=name,
+                    limit=limit,
+                )
+            )
 
 
 def evaluations_named(
@@ -77,7 +85,14 @@ def evaluations_named(
             select(Evaluation).where(Evaluation.plan_id == plan.id, Evaluation.code == code)
         )
         if ev is None:
-            raise Invalid(f"{field}presented: plan {plan.code!r} has no evaluation {code!r}")
+            raise Invalid(
+                _(
+                    "%(prefix)spresented: plan %(plan)s has no evaluation %(code)s",
+                    prefix=field,
+                    plan=repr(plan.code),
+                    code=repr(code),
+                )
+            )
         out.append(ev)
     return out
 
@@ -89,11 +104,13 @@ def partial_date(value: Any, field: str) -> PartialDate:
     if isinstance(value, int):
         value = str(value)
     if not isinstance(value, str):
-        raise Invalid(f"{field}: a date as YYYY-MM-DD, YYYY-MM or YYYY is required")
+        raise Invalid(
+            _("%(field)s: a date as YYYY-MM-DD, YYYY-MM or YYYY is required", field=field)
+        )
     try:
         return PartialDate.parse(value)
     except ValueError as exc:
-        raise Invalid(f"{field}: {exc}") from None
+        raise Invalid(_("%(field)s: %(problem)s", field=field, problem=exc)) from None
 
 
 def date_document(day: dt.date | None, precision: str) -> dict[str, Any] | None:
@@ -113,16 +130,32 @@ def date_document(day: dt.date | None, precision: str) -> dict[str, Any] | None:
 def check_provenance(provenance: str, sources: list[dict[str, Any]], field: str) -> None:
     """Invalid unless `provenance` is known and a public-record item has complete sources."""
     if provenance not in PROVENANCES:
-        raise Invalid(f"{field}provenance: one of {', '.join(PROVENANCES)}, not {provenance!r}")
+        raise Invalid(
+            _(
+                "%(prefix)sprovenance: one of %(choices)s, not %(provenance)s",
+                prefix=field,
+                choices=", ".join(PROVENANCES),
+                provenance=repr(provenance),
+            )
+        )
     for i, src in enumerate(sources):
         for key in SOURCE_FIELDS:
             if not str(src.get(key) or "").strip():
-                raise Invalid(f"{field}sources[{i}].{key}: required")
+                raise Invalid(
+                    _("%(prefix)ssources[%(i)s].%(key)s: required", prefix=field, i=i, key=key)
+                )
         partial_date(str(src["date"]), f"{field}sources[{i}].date")
     if provenance == "public_record" and not sources:
-        raise Invalid(f"{field}sources: a public-record item needs at least one source")
+        raise Invalid(
+            _("%(prefix)ssources: a public-record item needs at least one source", prefix=field)
+        )
     if provenance == "illustrative" and sources:
-        raise Invalid(f"{field}sources: an illustrative item has no sources; it is invented")
+        raise Invalid(
+            _(
+                "%(prefix)ssources: an illustrative item has no sources; it is invented",
+                prefix=field,
+            )
+        )
 
 
 def clean_sources(raw: Any, field: str) -> list[dict[str, Any]]:
@@ -130,15 +163,23 @@ def clean_sources(raw: Any, field: str) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise Invalid(f"{field}sources: a list of sources is required")
+        raise Invalid(_("%(prefix)ssources: a list of sources is required", prefix=field))
     out = []
     for i, src in enumerate(raw):
         if not isinstance(src, dict):
-            raise Invalid(f"{field}sources[{i}]: publisher, title and date are required")
+            raise Invalid(
+                _(
+                    "%(prefix)ssources[%(i)s]: publisher, title and date are required",
+                    prefix=field,
+                    i=i,
+                )
+            )
         url = str(src.get("url") or "").strip()
         # shown as a link: only web addresses, never javascript: or data: ones
         if url and not url.lower().startswith(("https://", "http://")):
-            raise Invalid(f"{field}sources[{i}].url: an http(s) address is required")
+            raise Invalid(
+                _("%(prefix)ssources[%(i)s].url: an http(s) address is required", prefix=field, i=i)
+            )
         out.append(
             {
                 "publisher": str(src.get("publisher") or "").strip(),
@@ -208,20 +249,41 @@ def add_stage_event(
     fw = plan_framework(session, plan)
     if stage not in {s.code for s in fw.stages}:
         known = ", ".join(s.code for s in fw.stages) or "none"
-        raise Invalid(f"{field}stage: {stage!r} is not a stage of this plan ({known})")
+        raise Invalid(
+            _(
+                "%(prefix)sstage: %(stage)s is not a stage of this plan (%(known)s)",
+                prefix=field,
+                stage=repr(stage),
+                known=known,
+            )
+        )
     if kind not in STAGE_EVENT_KINDS:
-        raise Invalid(f"{field}kind: one of {', '.join(STAGE_EVENT_KINDS)}, not {kind!r}")
+        raise Invalid(
+            _(
+                "%(prefix)skind: one of %(choices)s, not %(kind)s",
+                prefix=field,
+                choices=", ".join(STAGE_EVENT_KINDS),
+                kind=repr(kind),
+            )
+        )
     when = partial_date(date, f"{field}date")
     end = partial_date(until, f"{field}until") if until is not None else None
     if end is not None and end.start < when.start:
-        raise Invalid(f"{field}until: before the date")
+        raise Invalid(_("%(prefix)suntil: before the date", prefix=field))
     ev_id = None
     if evaluation is not None:
         ev = session.scalar(
             select(Evaluation).where(Evaluation.plan_id == plan.id, Evaluation.code == evaluation)
         )
         if ev is None:
-            raise Invalid(f"{field}evaluation: plan {plan.code!r} has no evaluation {evaluation!r}")
+            raise Invalid(
+                _(
+                    "%(prefix)sevaluation: plan %(plan)s has no evaluation %(evaluation)s",
+                    prefix=field,
+                    plan=repr(plan.code),
+                    evaluation=repr(evaluation),
+                )
+            )
         ev_id = ev.id
     clean = clean_sources(sources, field)
     check_provenance(provenance, clean, field)
@@ -261,16 +323,26 @@ def load_record(
     from . import meetings
 
     if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
-        raise Invalid(f"{source}: format: {RECORD_FORMAT!r} is required")
+        raise Invalid(
+            _(
+                "%(source)s: format: %(format)s is required",
+                source=source,
+                format=repr(RECORD_FORMAT),
+            )
+        )
     named = data.get("sources") or {}
     if not isinstance(named, dict):
-        raise Invalid(f"{source}: sources: a mapping of names to sources is required")
+        raise Invalid(
+            _("%(source)s: sources: a mapping of names to sources is required", source=source)
+        )
 
     def refs(raw: dict[str, Any], where: str) -> list[dict[str, Any]]:
         out = []
         for name in raw.get("sources") or []:
             if name not in named:
-                raise Invalid(f"{where}sources: no source named {name!r}")
+                raise Invalid(
+                    _("%(prefix)ssources: no source named %(name)s", prefix=where, name=repr(name))
+                )
             out.append({**named[name], "date": str(named[name].get("date", ""))})
         return out
 

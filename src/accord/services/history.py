@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.engine.framework import NOT_APPLICABLE, RatingScale
 from accord.formats import history_csv
 from accord.formats.sheets import SheetError
+from accord.i18n import gettext as _
+from accord.i18n import ngettext
 from accord.models import Evaluation, JointRating, PartyRating, Standard
 
 from . import Conflict, Invalid, audit
@@ -30,10 +32,12 @@ class HistoryRejected(Invalid):
     """A history file with problems; nothing was written.  `problems` holds one line each."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(
-            f"the history was not imported ({len(problems)} problem"
-            f"{'s' if len(problems) != 1 else ''}; nothing was written):\n" + "\n".join(problems)
+        head = ngettext(
+            "the history was not imported (%(num)d problem; nothing was written):",
+            "the history was not imported (%(num)d problems; nothing was written):",
+            len(problems),
         )
+        super().__init__(head + "\n" + "\n".join(problems))
         self.problems = problems
 
 
@@ -74,7 +78,7 @@ def import_history(
         raise HistoryRejected(exc.problems) from None
     version = current_version(session=session, plan=plan)
     if version is None:
-        raise Conflict(f"plan {plan.code!r} has no agreed framework version")
+        raise Conflict(_("plan %(plan)s has no agreed framework version", plan=repr(plan.code)))
     fw = framework_of(version)
     parties = {p.code.lower(): p for p in plan.parties}
     existing = {
@@ -86,74 +90,138 @@ def import_history(
     seen: dict[tuple[str, str, str], int] = {}
     accepted: list[tuple[str, str, str, str, str]] = []  # label, standard, party, level, why
     for r in rows:
-        where = f"row {r.line}"
+        where = _("row %(line)s", line=r.line)
         if not (r.evaluation and r.date and r.standard and r.party and r.level):
-            problems.append(f"{where}: evaluation, date, standard, party and level are required")
+            problems.append(
+                _(
+                    "%(where)s: evaluation, date, standard, party and level are required",
+                    where=where,
+                )
+            )
             continue
         try:
             held_on = dt.date.fromisoformat(r.date)
         except ValueError:
-            problems.append(f"{where}: date {r.date!r} is not a date as YYYY-MM-DD")
+            problems.append(
+                _(
+                    "%(where)s: date %(date)s is not a date as YYYY-MM-DD",
+                    where=where,
+                    date=repr(r.date),
+                )
+            )
             continue
         ev = by_label.get(r.evaluation) or existing.get(r.evaluation)
         if ev is not None:
             if ev.held_on != held_on:
                 problems.append(
-                    f"{where}: evaluation {r.evaluation!r} was held on "
-                    f"{ev.held_on.isoformat()}, not {held_on.isoformat()}"
+                    _(
+                        "%(where)s: evaluation %(evaluation)s was held on %(held_on)s, not "
+                        "%(date)s",
+                        where=where,
+                        evaluation=repr(r.evaluation),
+                        held_on=ev.held_on.isoformat(),
+                        date=held_on.isoformat(),
+                    )
                 )
                 continue
             if ev.status != "concluded":
                 problems.append(
-                    f"{where}: evaluation {r.evaluation!r} is {ev.status}: history is added "
-                    "only to concluded evaluations"
+                    _(
+                        "%(where)s: evaluation %(evaluation)s is %(status)s: history is added "
+                        "only to concluded evaluations",
+                        where=where,
+                        evaluation=repr(r.evaluation),
+                        status=i18n.term(ev.status),
+                    )
                 )
                 continue
         else:
             first = new.setdefault(r.evaluation, {"held_on": held_on, "line": r.line})
             if first["held_on"] != held_on:
                 problems.append(
-                    f"{where}: evaluation {r.evaluation!r} has date "
-                    f"{first['held_on'].isoformat()} on row {first['line']}"
+                    _(
+                        "%(where)s: evaluation %(evaluation)s has date %(date)s on row %(line)s",
+                        where=where,
+                        evaluation=repr(r.evaluation),
+                        date=first["held_on"].isoformat(),
+                        line=first["line"],
+                    )
                 )
                 continue
         std = fw.standards_by_code.get(r.standard)
         if std is None:
-            problems.append(f"{where}: unknown standard {r.standard!r}")
+            problems.append(
+                _(
+                    "%(where)s: unknown standard %(standard)s",
+                    where=where,
+                    standard=repr(r.standard),
+                )
+            )
             continue
         party = r.party.lower()
         if party != JOINT and party not in parties:
             known = ", ".join([p.code for p in plan.parties] + [JOINT])
-            problems.append(f"{where}: unknown party {r.party!r} (one of {known})")
+            problems.append(
+                _(
+                    "%(where)s: unknown party %(party)s (one of %(known)s)",
+                    where=where,
+                    party=repr(r.party),
+                    known=known,
+                )
+            )
             continue
         scale = fw.scale(std.scale)
         level = _level(scale, r.level)
         if level is None:
             choices = ", ".join(f"{lv.label} ({lv.value:g})" for lv in scale.levels)
             problems.append(
-                f"{where}: {r.level!r} is not a level of {r.standard}'s scale ({choices}"
-                f"{', N/A' if scale.allows_na else ''})"
+                _(
+                    "%(where)s: %(level)s is not a level of %(standard)s's scale (%(choices)s)",
+                    where=where,
+                    level=repr(r.level),
+                    standard=r.standard,
+                    choices=choices + (", N/A" if scale.allows_na else ""),
+                )
             )
             continue
         key = (r.evaluation, r.standard, party)
         if key in seen:
             problems.append(
-                f"{where}: duplicate of row {seen[key]} ({r.evaluation}, {r.standard}, {r.party})"
+                _(
+                    "%(where)s: duplicate of row %(line)s (%(evaluation)s, %(standard)s, "
+                    "%(party)s)",
+                    where=where,
+                    line=seen[key],
+                    evaluation=r.evaluation,
+                    standard=r.standard,
+                    party=r.party,
+                )
             )
             continue
         seen[key] = r.line
         accepted.append((r.evaluation, r.standard, party, level, r.rationale))
     stored = _stored(session, [e.id for e in existing.values()])
-    for (label, code, party, level, _), line in zip(accepted, seen.values(), strict=True):
+    for (label, code, party, level, _why), line in zip(accepted, seen.values(), strict=True):
         ev = by_label.get(label) or existing.get(label)
         if ev is None:
             continue
         now = stored.get((ev.id, code, party))
         if now is not None:
-            what = "the same rating (a duplicate)" if now == level else f"the rating {now}"
+            if now == level:
+                what = _("the same rating (a duplicate)")
+            else:
+                what = _("the rating %(level)s", level=now)
+            who = _("joint") if party == JOINT else party.upper()
             problems.append(
-                f"row {line}: evaluation {ev.code} already has {what} for {code}, "
-                f"{'joint' if party == JOINT else party.upper()}"
+                _(
+                    "row %(line)s: evaluation %(evaluation)s already has %(what)s for "
+                    "%(standard)s, %(party)s",
+                    line=line,
+                    evaluation=ev.code,
+                    what=what,
+                    standard=code,
+                    party=who,
+                )
             )
     if problems:
         raise HistoryRejected(problems)
@@ -193,7 +261,13 @@ def import_history(
                 )
             )
         if std_id is None:
-            raise Invalid(f"evaluation {ev.code} is on a framework version without {code}")
+            raise Invalid(
+                _(
+                    "evaluation %(evaluation)s is on a framework version without %(code)s",
+                    evaluation=ev.code,
+                    code=code,
+                )
+            )
         row = {"evaluation_id": ev.id, "standard_id": std_id, "level": level, "rationale": why}
         if party == JOINT:
             joint_rows.append(row)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.feeds import sanitize
+from accord.i18n import gettext as _
 from accord.models import Evaluation, Feed, FeedItem, FeedItemSource, FeedMatch, Plan
 from accord.models.feed import ITEM_STATUSES
 
@@ -192,19 +193,43 @@ def list_items(
     with their matches in the plan's current framework version, facet counts and totals."""
     ctx = _Context(session, actor, plan_code)
     if status not in ITEM_STATUSES:
-        raise Invalid(f"status: one of {', '.join(ITEM_STATUSES)}, not {status!r}")
+        raise Invalid(
+            _(
+                "status: one of %(choices)s, not %(status)s",
+                choices=", ".join(ITEM_STATUSES),
+                status=repr(status),
+            )
+        )
     if condition is not None and condition not in ctx.conditions:
-        raise Invalid(f"condition: plan {ctx.plan.code!r} has no condition {condition!r}")
+        raise Invalid(
+            _(
+                "condition: plan %(plan)s has no condition %(condition)s",
+                plan=repr(ctx.plan.code),
+                condition=repr(condition),
+            )
+        )
     if standard is not None and standard not in ctx.standards:
-        raise Invalid(f"standard: plan {ctx.plan.code!r} has no standard {standard!r}")
+        raise Invalid(
+            _(
+                "standard: plan %(plan)s has no standard %(standard)s",
+                plan=repr(ctx.plan.code),
+                standard=repr(standard),
+            )
+        )
     if page < 1 or not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"page: 1 or more; limit: 1 to {MAX_LIMIT}")
+        raise Invalid(_("page: 1 or more; limit: 1 to %(max)s", max=MAX_LIMIT))
     feeds = ctx.feeds()
     chosen = None
     if feed is not None:
         chosen = next((f for f in feeds if f.uid == feed), None)
         if chosen is None:
-            raise Invalid(f"feed: plan {ctx.plan.code!r} has no feed {feed!r}")
+            raise Invalid(
+                _(
+                    "feed: plan %(plan)s has no feed %(feed)s",
+                    plan=repr(ctx.plan.code),
+                    feed=repr(feed),
+                )
+            )
     filters = _filters(ctx, condition=condition, feed=chosen, standard=standard, q=q)
     base = select(FeedItem.id).where(FeedItem.plan_id == ctx.plan.id)
 
@@ -287,7 +312,9 @@ def _load(session: Session, actor: Actor, plan_code: str, uid: str) -> tuple[_Co
         select(FeedItem).where(FeedItem.uid == uid, FeedItem.plan_id == ctx.plan.id)
     )
     if item is None:
-        raise NotFound(f"no feed item {uid!r} in plan {ctx.plan.code!r}")
+        raise NotFound(
+            _("no feed item %(uid)s in plan %(plan)s", uid=repr(uid), plan=repr(ctx.plan.code))
+        )
     return ctx, item
 
 

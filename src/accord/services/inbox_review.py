@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
+from accord.i18n import gettext as _
 from accord.models import Feed, FeedItem
 
 from . import Conflict, audit, iso_utc
@@ -66,10 +67,20 @@ def _move(
     before = _state(row)
     if not _set_status(session, actor, row, allowed_from, to):
         current = _state(row)
-        by = f" by {current['reviewed_by']}" if current["reviewed_by"] else ""
-        raise Conflict(
-            f"cannot {action}: the item is already {current['status']}{by}", current=current
-        )
+        verb = {"review": _("review"), "dismiss": _("dismiss"), "reopen": _("reopen")}[action]
+        status = i18n.term(current["status"])
+        if current["reviewed_by"]:
+            message = _(
+                "cannot %(action)s: the item is already %(status)s by %(user)s",
+                action=verb,
+                status=status,
+                user=current["reviewed_by"],
+            )
+        else:
+            message = _(
+                "cannot %(action)s: the item is already %(status)s", action=verb, status=status
+            )
+        raise Conflict(message, current=current)
     audit.record(
         session, actor, f"inbox.{action}", "feed_item", row.uid, before=before, after=_state(row)
     )
@@ -146,7 +157,10 @@ def attach_as_evidence(
     before = _state(row)
     if row.status == "dismissed":
         raise Conflict(
-            f"cannot attach: the item was dismissed by {row.reviewed_by}; reopen it first",
+            _(
+                "cannot attach: the item was dismissed by %(reviewed_by)s; reopen it first",
+                reviewed_by=row.reviewed_by,
+            ),
             current=before,
         )
     feeds = _feeds_of(session, [row])[row.id]
@@ -174,7 +188,9 @@ def attach_as_evidence(
     if row.status == "unreviewed":
         changed = _set_status(session, actor, row, ("unreviewed",), "reviewed")
         if not changed and row.status == "dismissed":
-            raise Conflict("cannot attach: the item was dismissed meanwhile", current=_state(row))
+            raise Conflict(
+                _("cannot attach: the item was dismissed meanwhile"), current=_state(row)
+            )
     audit.record(
         session,
         actor,

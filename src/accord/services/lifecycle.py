@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.engine.scoring import encode, gaps
+from accord.i18n import gettext as _
 from accord.models import ActionItem, Evaluation, JointRating, Party
 from accord.models.evaluation import EVALUATION_KINDS
 
@@ -39,19 +40,33 @@ def create_evaluation(
     plan = permissions.plan_for_actor(session, actor, plan_code)
     permissions.require(actor, "evaluation.manage", plan=plan)
     if kind not in EVALUATION_KINDS:
-        raise Invalid(f"kind: one of {', '.join(EVALUATION_KINDS)}, not {kind!r}")
+        raise Invalid(
+            _(
+                "kind: one of %(choices)s, not %(kind)s",
+                choices=", ".join(EVALUATION_KINDS),
+                kind=repr(kind),
+            )
+        )
     if not code.strip() or any(ch.isspace() for ch in code):
-        raise Invalid("code: a short code without spaces, e.g. 2027")
+        raise Invalid(_("code: a short code without spaces, e.g. 2027"))
     if (
         session.scalar(
             select(Evaluation.id).where(Evaluation.plan_id == plan.id, Evaluation.code == code)
         )
         is not None
     ):
-        raise Conflict(f"plan {plan.code!r} already has evaluation {code!r}")
+        raise Conflict(
+            _(
+                "plan %(plan)s already has evaluation %(code)s",
+                plan=repr(plan.code),
+                code=repr(code),
+            )
+        )
     version = current_version(session=session, plan=plan)
     if version is None:
-        raise Conflict(f"plan {plan.code!r} has no agreed framework version to evaluate")
+        raise Conflict(
+            _("plan %(plan)s has no agreed framework version to evaluate", plan=repr(plan.code))
+        )
     ev = Evaluation(
         plan=plan,
         framework_version=version,
@@ -88,7 +103,13 @@ def open_evaluation(
     plan, ev = load(session, actor, plan_code, code)
     permissions.require(actor, "evaluation.manage", plan=plan)
     if ev.status != "planned":
-        raise Conflict(f"evaluation {code} is {ev.status}, not planned")
+        raise Conflict(
+            _(
+                "evaluation %(code)s is %(status)s, not planned",
+                code=code,
+                status=i18n.term(ev.status),
+            )
+        )
     ev.status = "open"
     if due_on is not None:
         ev.due_on = due_on
@@ -112,7 +133,13 @@ def set_deadline(
     plan, ev = load(session, actor, plan_code, code)
     permissions.require(actor, "evaluation.manage", plan=plan)
     if ev.status not in ("planned", "open"):
-        raise Conflict(f"evaluation {code} is {ev.status}: its rating deadline is past use")
+        raise Conflict(
+            _(
+                "evaluation %(code)s is %(status)s: its rating deadline is past use",
+                code=code,
+                status=i18n.term(ev.status),
+            )
+        )
     before = ev.due_on
     ev.due_on = due_on
     session.flush()
@@ -133,13 +160,21 @@ def conclude(*, session: Session, actor: Actor, plan_code: str, code: str) -> di
     plan, ev = load(session, actor, plan_code, code)
     permissions.require(actor, "evaluation.conclude", plan=plan)
     if ev.status != "reconciliation":
-        raise Conflict(f"evaluation {code} is {ev.status}, not in reconciliation")
+        raise Conflict(
+            _(
+                "evaluation %(code)s is %(status)s, not in reconciliation",
+                code=code,
+                status=i18n.term(ev.status),
+            )
+        )
     fw = framework_of(ev.framework_version)
     joint = joint_ratings(session=session, evaluation_ids=[ev.id]).get(ev.id, {})
     missing = [c for c in fw.index.codes if c not in joint]
     if missing:
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-        raise Conflict(f"{len(missing)} divergence(s) unresolved: {shown}")
+        raise Conflict(
+            _("%(count)s divergence(s) unresolved: %(shown)s", count=len(missing), shown=shown)
+        )
     owner = _action_owner(session, plan, fw.reconciliation.lead_party)
     due = (
         ev.held_on.replace(year=ev.held_on.year + 1)

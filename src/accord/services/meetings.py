@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.engine.timeline import PartialDate, ordinal
+from accord.i18n import gettext as _
 from accord.models import Decision, Meeting, MeetingEvaluation, Plan
 from accord.models.governance import (
     DECISION_KINDS,
@@ -62,7 +63,9 @@ def find_meeting(session: Session, plan: Plan, ref: str) -> Meeting:
                 q.where(func.upper(Meeting.body_code) == body.upper(), Meeting.number == int(num))
             )
     if m is None:
-        raise NotFound(f"plan {plan.code!r} has no meeting {ref!r}")
+        raise NotFound(
+            _("plan %(plan)s has no meeting %(ref)s", plan=repr(plan.code), ref=repr(ref))
+        )
     return m
 
 
@@ -180,20 +183,41 @@ def add_meeting(
     order = _body_order(session, plan)
     if body not in order:
         known = ", ".join(order) or "none: declare `bodies:` in the framework"
-        raise Invalid(f"{field}body: {body!r} is not a body of this plan ({known})")
+        raise Invalid(
+            _(
+                "%(prefix)sbody: %(body)s is not a body of this plan (%(known)s)",
+                prefix=field,
+                body=repr(body),
+                known=known,
+            )
+        )
     if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
-        raise Invalid(f"{field}number: a whole number is required")
+        raise Invalid(_("%(prefix)snumber: a whole number is required", prefix=field))
     if number is not None and not 1 <= number <= 100_000:
-        raise Invalid(f"{field}number: must be between 1 and 100000")
+        raise Invalid(_("%(prefix)snumber: must be between 1 and 100000", prefix=field))
     check_lengths(field, place=(place, 200), title=(title, 300))
     if status not in MEETING_STATUSES:
-        raise Invalid(f"{field}status: one of {', '.join(MEETING_STATUSES)}, not {status!r}")
+        raise Invalid(
+            _(
+                "%(prefix)sstatus: one of %(choices)s, not %(status)s",
+                prefix=field,
+                choices=", ".join(MEETING_STATUSES),
+                status=repr(status),
+            )
+        )
     when = partial_date(date, f"{field}date")
     clean = clean_sources(sources, field)
     check_provenance(provenance, clean, field)
     code = f"{body}-{number}" if number is not None else f"{body}-{when.iso()}"
     if session.scalar(select(Meeting.id).where(Meeting.plan_id == plan.id, Meeting.code == code)):
-        raise Conflict(f"{field}plan {plan.code!r} already has meeting {code}")
+        raise Conflict(
+            _(
+                "%(prefix)splan %(plan)s already has meeting %(code)s",
+                prefix=field,
+                plan=repr(plan.code),
+                code=code,
+            )
+        )
     evs = evaluations_named(session, plan, presented or [], field)
     m = Meeting(
         plan_id=plan.id,
@@ -236,12 +260,23 @@ def update_meeting(
     order = _body_order(session, plan)
     before = meeting_document(m, order)
     if version is not None and version != m.version:
-        raise Conflict(f"meeting {m.code} was changed meanwhile: reload and retry", current=before)
+        raise Conflict(
+            _("meeting %(meeting)s was changed meanwhile: reload and retry", meeting=m.code),
+            current=before,
+        )
     if m.provenance == "public_record":
-        raise Conflict(f"meeting {m.code} is from the public record: it is not edited")
+        raise Conflict(
+            _("meeting %(meeting)s is from the public record: it is not edited", meeting=m.code)
+        )
     if status is not None:
         if status not in MEETING_STATUSES:
-            raise Invalid(f"status: one of {', '.join(MEETING_STATUSES)}, not {status!r}")
+            raise Invalid(
+                _(
+                    "status: one of %(choices)s, not %(status)s",
+                    choices=", ".join(MEETING_STATUSES),
+                    status=repr(status),
+                )
+            )
         m.status = status
     if outcome is not None:
         m.outcome = outcome.strip()
@@ -282,36 +317,90 @@ def add_decision(
     plan = permissions.plan_for_actor(session, actor, plan_code)
     permissions.require(actor, "governance.manage", plan=plan)
     if kind not in DECISION_KINDS:
-        raise Invalid(f"{field}kind: one of {', '.join(DECISION_KINDS)}, not {kind!r}")
+        raise Invalid(
+            _(
+                "%(prefix)skind: one of %(choices)s, not %(kind)s",
+                prefix=field,
+                choices=", ".join(DECISION_KINDS),
+                kind=repr(kind),
+            )
+        )
     if not text.strip():
-        raise Invalid(f"{field}text: required")
+        raise Invalid(_("%(prefix)stext: required", prefix=field))
     check_lengths(field, decided_by=(decided_by, 200), code=(code or "", 64))
     if status not in DECISION_STATUSES:
-        raise Invalid(f"{field}status: one of {', '.join(DECISION_STATUSES)}, not {status!r}")
+        raise Invalid(
+            _(
+                "%(prefix)sstatus: one of %(choices)s, not %(status)s",
+                prefix=field,
+                choices=", ".join(DECISION_STATUSES),
+                status=repr(status),
+            )
+        )
     m = find_meeting(session, plan, meeting) if meeting else None
     if m is not None and date is None:
         when = PartialDate.of(m.held_on, m.date_precision)
     elif date is not None:
         when = partial_date(date, f"{field}date")
     else:
-        raise Invalid(f"{field}date: required for a decision taken outside a meeting")
+        raise Invalid(
+            _("%(prefix)sdate: required for a decision taken outside a meeting", prefix=field)
+        )
     fw = plan_framework(session, plan)
     if touches is not None and touches not in TOUCHES:
-        raise Invalid(f"{field}touches: one of {', '.join(TOUCHES)}, not {touches!r}")
+        raise Invalid(
+            _(
+                "%(prefix)stouches: one of %(choices)s, not %(touches)s",
+                prefix=field,
+                choices=", ".join(TOUCHES),
+                touches=repr(touches),
+            )
+        )
     if touches == "stage" and code not in {s.code for s in fw.stages}:
-        raise Invalid(f"{field}stage: {code!r} is not a stage of this plan")
+        raise Invalid(
+            _(
+                "%(prefix)sstage: %(code)s is not a stage of this plan",
+                prefix=field,
+                code=repr(code),
+            )
+        )
     if touches == "standard" and code not in fw.standards_by_code:
-        raise Invalid(f"{field}standard: {code!r} is not a standard of this plan")
+        raise Invalid(
+            _(
+                "%(prefix)sstandard: %(code)s is not a standard of this plan",
+                prefix=field,
+                code=repr(code),
+            )
+        )
     if touches == "plan_target":
         code = None
     if kind in DATE_KINDS and touches not in ("plan_target", "stage"):
-        raise Invalid(f"{field}touches: a {kind} decision touches plan_target or a stage")
+        raise Invalid(
+            _(
+                "%(prefix)stouches: a %(kind)s decision touches plan_target or a stage",
+                prefix=field,
+                kind=kind,
+            )
+        )
     if kind in DATE_KINDS and new_date is None and not clears_date:
-        raise Invalid(f"{field}new_date: required (or clears_date) for a {kind} decision")
+        raise Invalid(
+            _(
+                "%(prefix)snew_date: required (or clears_date) for a %(kind)s decision",
+                prefix=field,
+                kind=kind,
+            )
+        )
     if (new_date is not None or clears_date) and touches not in ("plan_target", "stage"):
-        raise Invalid(f"{field}new_date: only a decision on plan_target or a stage sets a date")
+        raise Invalid(
+            _(
+                "%(prefix)snew_date: only a decision on plan_target or a stage sets a date",
+                prefix=field,
+            )
+        )
     if new_date is not None and clears_date:
-        raise Invalid(f"{field}clears_date: a decision sets a date or clears it, not both")
+        raise Invalid(
+            _("%(prefix)sclears_date: a decision sets a date or clears it, not both", prefix=field)
+        )
     target = partial_date(new_date, f"{field}new_date") if new_date is not None else None
     clean = clean_sources(sources, field)
     check_provenance(provenance, clean, field)
@@ -360,14 +449,22 @@ def set_decision_status(
     permissions.require(actor, "governance.manage", plan=plan)
     d = session.scalar(select(Decision).where(Decision.plan_id == plan.id, Decision.uid == uid))
     if d is None:
-        raise NotFound(f"plan {plan.code!r} has no decision {uid!r}")
+        raise NotFound(
+            _("plan %(plan)s has no decision %(uid)s", plan=repr(plan.code), uid=repr(uid))
+        )
     before = decision_document(d, d.meeting)
     if status not in ("adopted", "withdrawn"):
-        raise Invalid(f"status: adopted or withdrawn, not {status!r}")
+        raise Invalid(_("status: adopted or withdrawn, not %(status)s", status=repr(status)))
     if version is not None and version != d.version:
-        raise Conflict("the decision was changed meanwhile: reload and retry", current=before)
+        raise Conflict(_("the decision was changed meanwhile: reload and retry"), current=before)
     if d.status != "proposed":
-        raise Conflict(f"the decision is {d.status}: only a proposed one changes", current=before)
+        raise Conflict(
+            _(
+                "the decision is %(status)s: only a proposed one changes",
+                status=i18n.term(d.status),
+            ),
+            current=before,
+        )
     d.status = status
     session.flush()
     doc = decision_document(d, d.meeting)
@@ -384,7 +481,13 @@ def list_decisions(
     q = select(Decision).where(Decision.plan_id == plan.id)
     if status is not None:
         if status not in DECISION_STATUSES:
-            raise Invalid(f"status: one of {', '.join(DECISION_STATUSES)}, not {status!r}")
+            raise Invalid(
+                _(
+                    "status: one of %(choices)s, not %(status)s",
+                    choices=", ".join(DECISION_STATUSES),
+                    status=repr(status),
+                )
+            )
         q = q.where(Decision.status == status)
     rows = session.scalars(q.order_by(Decision.decided_on, Decision.position, Decision.id))
     return [decision_document(d, d.meeting) for d in rows]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
 from accord.models import Plan
 
 from . import Conflict, Invalid, accounts, audit, plans
@@ -69,7 +70,7 @@ def template_text(key: str) -> str:
     found = next((t for t in TEMPLATES if t.key == key), None)
     if found is None:
         keys = ", ".join(t.key for t in TEMPLATES)
-        raise Invalid(f"template: one of {keys}, not {key!r}")
+        raise Invalid(_("template: one of %(choices)s, not %(key)s", choices=keys, key=repr(key)))
     return (resources.files("accord") / "data" / found.path).read_text("utf-8")
 
 
@@ -83,15 +84,19 @@ def _renamed(text: str, parties: list[tuple[str, str]], title: str | None) -> st
     an uploaded document is stored exactly as given."""
     data = yaml.safe_load(text)
     if len(parties) != len(data["parties"]):
-        raise Invalid(f"parties: this template has {len(data['parties'])} parties; name each")
+        raise Invalid(
+            _("parties: this template has %(count)s parties; name each", count=len(data["parties"]))
+        )
     codes = [c for c, _ in parties]
     for i, (code, name) in enumerate(parties):
         if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
-            raise Invalid(f"party_code_{i}: letters, digits, - or _, at most 32 characters")
+            raise Invalid(
+                _("party_code_%(i)s: letters, digits, - or _, at most 32 characters", i=i)
+            )
         if not name.strip() or len(name) > 200:
-            raise Invalid(f"party_name_{i}: 1 to 200 characters")
+            raise Invalid(_("party_name_%(i)s: 1 to 200 characters", i=i))
     if len(set(codes)) != len(codes):
-        raise Invalid("party_code_1: the parties need different codes")
+        raise Invalid(_("party_code_1: the parties need different codes"))
     data["parties"] = [{"code": c, "name": n.strip()} for c, n in parties]
     if title:
         data["title"] = title
@@ -103,13 +108,15 @@ def _renamed(text: str, parties: list[tuple[str, str]], title: str | None) -> st
 
 def _check_code(session: Session, code: str) -> None:
     if not code or any(ch.isspace() or ch == "/" for ch in code) or len(code) > 64:
-        raise Invalid("code: 1 to 64 characters, no spaces or slashes, e.g. my-plan")
+        raise Invalid(_("code: 1 to 64 characters, no spaces or slashes, e.g. my-plan"))
     if code in RESERVED:
-        raise Invalid(f"code: {code!r} is reserved for a page address; choose another")
+        raise Invalid(
+            _("code: %(code)s is reserved for a page address; choose another", code=repr(code))
+        )
     taken = session.scalar(select(Plan).where(Plan.code == code))
     if taken is not None:
         raise Conflict(
-            f"code: a plan with code {code!r} already exists",
+            _("code: a plan with code %(code)s already exists", code=repr(code)),
             current={"code": taken.code, "title": taken.title},
         )
 
@@ -123,7 +130,12 @@ def _give_roles(session: Session, actor: Actor, plan: Plan, people: list[Person]
         if user is None:
             if not p.password:
                 raise Invalid(
-                    f"person_{i}: {username} has no account yet: give a password to create it"
+                    _(
+                        "person_%(i)s: %(username)s has no account yet: give a password to "
+                        "create it",
+                        i=i,
+                        username=username,
+                    )
                 )
             try:
                 user = accounts.create_user(
@@ -134,7 +146,7 @@ def _give_roles(session: Session, actor: Actor, plan: Plan, people: list[Person]
                     display_name=p.display_name.strip(),
                 )
             except Invalid as exc:
-                raise Invalid(f"person_{i}: {exc}") from None
+                raise Invalid(_("person_%(i)s: %(problem)s", i=i, problem=exc)) from None
         try:
             accounts.grant_role(
                 session=session,
@@ -145,7 +157,7 @@ def _give_roles(session: Session, actor: Actor, plan: Plan, people: list[Person]
                 party_code=p.party or None,
             )
         except (Invalid, Conflict) as exc:
-            raise Invalid(f"person_{i}: {exc}") from None
+            raise Invalid(_("person_%(i)s: %(problem)s", i=i, problem=exc)) from None
 
 
 def create(
@@ -166,7 +178,7 @@ def create(
     code = code.strip()
     _check_code(session, code)
     if (template is None) == (text is None):
-        raise Invalid("template: choose a template or upload a framework file, not both")
+        raise Invalid(_("template: choose a template or upload a framework file, not both"))
     if template is not None:
         text = template_text(template)
         source = f"template {template}"

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.formats import oscal_results
 from accord.formats.signed_bundle import fingerprint
+from accord.i18n import gettext as _
 from accord.models import JointRating, Party, PartyRating, Plan, Signature, Standard, User
 
 from . import Conflict
@@ -32,8 +33,12 @@ def assessment_results(*, session: Session, actor: Actor, plan: Plan, code: str)
     if ev.status not in ("concluded", "signed"):
         # blind rating: party ratings stay unseen until the evaluation is concluded
         raise Conflict(
-            f"evaluation {ev.code} is {ev.status}: only a concluded or signed evaluation "
-            "is exported"
+            _(
+                "evaluation %(evaluation)s is %(status)s: only a concluded or signed "
+                "evaluation is exported",
+                evaluation=ev.code,
+                status=i18n.term(ev.status),
+            )
         )
     fw = framework_of(ev.framework_version)
     ratings = [

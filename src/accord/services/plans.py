@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
 from accord.models import Party, Plan
 
 from . import Conflict, NotFound
@@ -17,7 +18,7 @@ def create_plan(*, session: Session, text: str, source: str, code: str | None = 
     fw = framework_yaml.load(text, source)
     code = code or fw.code
     if session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
-        raise Conflict(f"a plan with code {code!r} already exists")
+        raise Conflict(_("a plan with code %(code)s already exists", code=repr(code)))
     plan = Plan(
         code=code,
         title=fw.title,
@@ -36,7 +37,7 @@ def get_plan(*, session: Session, code: str) -> Plan:
     """The plan with this code; NotFound otherwise."""
     plan = session.scalar(select(Plan).where(Plan.code == code))
     if plan is None:
-        raise NotFound(f"no plan {code!r}")
+        raise NotFound(_("no plan %(code)s", code=repr(code)))
     return plan
 
 
@@ -54,6 +55,11 @@ def default_plan(*, session: Session, code: str | None = None) -> Plan:
         return plans[0]
     if not plans:
         raise NotFound(
-            "there is no plan yet: run `accord example opcon` or `accord plan create FILE.yaml`"
+            _("there is no plan yet: run `accord example opcon` or `accord plan create FILE.yaml`")
         )
-    raise NotFound("several plans exist; name one with --plan: " + ", ".join(p.code for p in plans))
+    raise NotFound(
+        _(
+            "several plans exist; name one with --plan: %(plans)s",
+            plans=", ".join(p.code for p in plans),
+        )
+    )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.models import ApiToken, User, WebSession
 
 from . import Invalid, NotFound, Refused, accounts, audit, iso_utc, throttle
@@ -26,7 +27,7 @@ def _me(session: Session, actor: Actor) -> User:
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is None:
         # the local operator (CLI) has no account of its own
-        raise NotFound("this actor has no account")
+        raise NotFound(_("this actor has no account"))
     return user
 
 
@@ -76,7 +77,11 @@ def _check_locale(locale: str | None) -> str | None:
         return None
     if locale not in LOCALES:
         raise Invalid(
-            f"locale: one of {', '.join(LOCALES)} (or empty for the browser's), not {locale!r}"
+            _(
+                "locale: one of %(choices)s (or empty for the browser's), not %(locale)s",
+                choices=", ".join(LOCALES),
+                locale=repr(locale),
+            )
         )
     return locale
 
@@ -95,7 +100,7 @@ def update_profile(
     if display_name is not None:
         name = display_name.strip()
         if not name or len(name) > 200:
-            raise Invalid("display_name: 1 to 200 characters")
+            raise Invalid(_("display_name: 1 to 200 characters"))
         user.display_name = name
     if set_locale:
         user.locale = _check_locale(locale)
@@ -129,9 +134,9 @@ def change_password(
         throttle.failed(
             session=session, scope="password", username=user.username, client=client, policy=policy
         )
-        raise Refused("current_password: this is not your current password")
+        raise Refused(_("current_password: this is not your current password"))
     if new != repeated:
-        raise Invalid("repeat_password: the two new passwords differ")
+        raise Invalid(_("repeat_password: the two new passwords differ"))
     accounts.check_password(new, user.username)
     user.password_hash = accounts._hasher.hash(new)
     # someone who learnt the old password may hold a session: end all but this one
@@ -155,7 +160,7 @@ def create_own_token(*, session: Session, actor: Actor, name: str) -> tuple[str,
     """A new API token for oneself: the secret (shown once) and its public face."""
     name = name.strip()
     if len(name) > 100:
-        raise Invalid("name: at most 100 characters")
+        raise Invalid(_("name: at most 100 characters"))
     user = _me(session, actor)
     secret, row = accounts.create_token(session=session, actor=actor, user=user, name=name)
     return secret, token_document(row)
@@ -166,7 +171,7 @@ def revoke_token(*, session: Session, actor: Actor, uid: str) -> dict[str, Any]:
     another person's token is not acknowledged to exist)."""
     row = session.scalar(select(ApiToken).where(ApiToken.uid == uid))
     if row is None or not (actor.is_admin or row.user_id == actor.user_id):
-        raise NotFound(f"no API token {uid!r}")
+        raise NotFound(_("no API token %(uid)s", uid=repr(uid)))
     if not row.revoked:
         row.revoked = True
         session.flush()

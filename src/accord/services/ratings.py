@@ -10,7 +10,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
+from accord.i18n import gettext as _
 from accord.models import (
     Evaluation,
     Party,
@@ -28,8 +29,11 @@ from .evaluations import get_evaluation
 from .frameworks import framework_of
 
 FEW = 500
-STALE = "ratings changed since you loaded them: reload and try again"
 """Up to this many standards, a request's rows are fetched by code (IN ...), else all of them."""
+
+
+def _stale() -> str:
+    return _("ratings changed since you loaded them: reload and try again")
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,20 @@ def may_see_party(
 def _require_open(evaluation: Evaluation) -> None:
     if evaluation.status != "open":
         raise Conflict(
-            f"evaluation {evaluation.code} is {evaluation.status}, not open: "
-            "ratings can change only while it is open"
+            _(
+                "evaluation %(evaluation)s is %(status)s, not open: ratings can change "
+                "only while it is open",
+                evaluation=evaluation.code,
+                status=i18n.term(evaluation.status),
+            )
         )
     if evaluation.due_on is not None and dt.datetime.now(dt.UTC).date() > evaluation.due_on:
         raise Conflict(
-            f"the rating deadline of evaluation {evaluation.code} "
-            f"({evaluation.due_on.isoformat()}) has passed"
+            _(
+                "the rating deadline of evaluation %(evaluation)s (%(due)s) has passed",
+                evaluation=evaluation.code,
+                due=evaluation.due_on.isoformat(),
+            )
         )
 
 
@@ -119,21 +130,38 @@ def save_ratings(
     _require_open(evaluation)
     if party_id in submitted_party_ids(session, evaluation):
         raise Conflict(
-            "your party has submitted: its ratings are final unless every party agrees to reopen"
+            _("your party has submitted: its ratings are final unless every party agrees to reopen")
         )
     fw = framework_of(evaluation.framework_version)
     problems, seen = [], set()
     for i, r in enumerate(ratings):
         std = fw.standards_by_code.get(r.standard)
         if std is None:
-            problems.append(f"ratings[{i}].standard: unknown standard {r.standard!r}")
-        elif r.standard in seen:
-            problems.append(f"ratings[{i}].standard: {r.standard} appears twice")
-        elif not fw.scale(std.scale).accepts(r.level):
-            levels = ", ".join(lv.label for lv in fw.scale(std.scale).levels)
             problems.append(
-                f"ratings[{i}].level: {r.level!r} is not a level of {r.standard}'s "
-                f"scale ({levels}{', N/A' if fw.scale(std.scale).allows_na else ''})"
+                _(
+                    "ratings[%(i)s].standard: unknown standard %(standard)s",
+                    i=i,
+                    standard=repr(r.standard),
+                )
+            )
+        elif r.standard in seen:
+            problems.append(
+                _("ratings[%(i)s].standard: %(standard)s appears twice", i=i, standard=r.standard)
+            )
+        elif not fw.scale(std.scale).accepts(r.level):
+            scale = fw.scale(std.scale)
+            levels = ", ".join(lv.label for lv in scale.levels) + (
+                ", N/A" if scale.allows_na else ""
+            )
+            problems.append(
+                _(
+                    "ratings[%(i)s].level: %(level)s is not a level of %(standard)s's scale "
+                    "(%(levels)s)",
+                    i=i,
+                    level=repr(r.level),
+                    standard=r.standard,
+                    levels=levels,
+                )
             )
         seen.add(r.standard)
     if problems:
@@ -175,7 +203,7 @@ def save_ratings(
         elif row is None and r.version is not None:
             stale.append({"standard": r.standard, "level": None, "version": None})
     if stale:
-        raise Conflict(STALE, current=stale)
+        raise Conflict(_stale(), current=stale)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     new_rows, changed = [], []
@@ -243,10 +271,10 @@ def _update(session: Session, changed: list[dict[str, Any]]) -> None:
     if not connection.dialect.supports_sane_multi_rowcount:  # pragma: no cover - both do
         for row in changed:
             if connection.execute(statement, row).rowcount != 1:
-                raise Conflict(STALE)
+                raise Conflict(_stale())
         return
     if connection.execute(statement, changed).rowcount != len(changed):
-        raise Conflict(STALE)
+        raise Conflict(_stale())
 
 
 def party_ratings(
@@ -262,7 +290,13 @@ def party_ratings(
     plan, evaluation = load(session, actor, plan_code, code)
     party = session.scalar(select(Party).where(Party.plan_id == plan.id, Party.code == party_code))
     if party is None or not may_see_party(session, actor, plan, evaluation, party.id):
-        raise NotFound(f"no visible ratings of party {party_code!r} in evaluation {code}")
+        raise NotFound(
+            _(
+                "no visible ratings of party %(party)s in evaluation %(code)s",
+                party=repr(party_code),
+                code=code,
+            )
+        )
     return _listing(session, evaluation, party.id, only)
 
 
@@ -314,7 +348,7 @@ def submit(
     party_id = permissions.acting_party(actor, plan, "rating.submit", party_code)
     _require_open(evaluation)
     if party_id in submitted_party_ids(session, evaluation):
-        raise Conflict("your party has already submitted")
+        raise Conflict(_("your party has already submitted"))
     rated = set(
         session.scalars(
             select(PartyRating.standard_id).where(
@@ -334,7 +368,13 @@ def submit(
     )
     if missing:
         shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-        raise Invalid(f"ratings: {len(missing)} standard(s) not rated yet: {shown}")
+        raise Invalid(
+            _(
+                "ratings: %(count)s standard(s) not rated yet: %(shown)s",
+                count=len(missing),
+                shown=shown,
+            )
+        )
     party = session.get(Party, party_id)
     assert party is not None
     session.add(
@@ -375,14 +415,24 @@ def vote_reopen(
     voter = permissions.acting_party(actor, plan, "submission.reopen", party_code)
     if evaluation.status not in ("open", "reconciliation"):
         raise Conflict(
-            f"evaluation {code} is {evaluation.status}: submissions can no longer be reopened"
+            _(
+                "evaluation %(code)s is %(status)s: submissions can no longer be reopened",
+                code=code,
+                status=i18n.term(evaluation.status),
+            )
         )
     parties = {p.code: p for p in parties_of(session, plan)}
     if target not in parties:
-        raise Invalid(f"party: plan {plan.code!r} has no party {target!r}")
+        raise Invalid(
+            _(
+                "party: plan %(plan)s has no party %(party)s",
+                plan=repr(plan.code),
+                party=repr(target),
+            )
+        )
     target_id = parties[target].id
     if target_id not in submitted_party_ids(session, evaluation):
-        raise Conflict(f"{target} has not submitted: there is nothing to reopen")
+        raise Conflict(_("%(party)s has not submitted: there is nothing to reopen", party=target))
     exists = session.scalar(
         select(ReopenVote.id).where(
             ReopenVote.evaluation_id == evaluation.id,
@@ -391,7 +441,7 @@ def vote_reopen(
         )
     )
     if exists is not None:
-        raise Conflict("your party has already agreed to reopen this submission")
+        raise Conflict(_("your party has already agreed to reopen this submission"))
     session.add(
         ReopenVote(
             evaluation_id=evaluation.id,

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.engine.framework import NOT_APPLICABLE, Framework
+from accord.i18n import gettext as _
 from accord.models import (
     Evaluation,
     JointRating,
@@ -119,7 +120,11 @@ def queue(*, session: Session, actor: Actor, plan_code: str, code: str) -> dict[
     plan, evaluation = load(session, actor, plan_code, code)
     if evaluation.status == "open":
         raise Conflict(
-            f"evaluation {code} is still open: reconciliation starts when every party has submitted"
+            _(
+                "evaluation %(code)s is still open: reconciliation starts when every "
+                "party has submitted",
+                code=code,
+            )
         )
     fw = framework_of(evaluation.framework_version)
     levels = _party_levels(session, evaluation)
@@ -222,7 +227,13 @@ def _divergent_unresolved(
     plan, evaluation = load(session, actor, plan_code, code)
     party_id = permissions.acting_party(actor, plan, "reconcile", party_code)
     if evaluation.status != "reconciliation":
-        raise Conflict(f"evaluation {code} is {evaluation.status}, not in reconciliation")
+        raise Conflict(
+            _(
+                "evaluation %(code)s is %(status)s, not in reconciliation",
+                code=code,
+                status=i18n.term(evaluation.status),
+            )
+        )
     fw = framework_of(evaluation.framework_version)
     row = session.scalar(
         select(Standard).where(
@@ -231,7 +242,13 @@ def _divergent_unresolved(
         )
     )
     if row is None:
-        raise NotFound(f"evaluation {code} has no standard {standard!r}")
+        raise NotFound(
+            _(
+                "evaluation %(code)s has no standard %(standard)s",
+                code=code,
+                standard=repr(standard),
+            )
+        )
     if (
         session.scalar(
             select(JointRating.id).where(
@@ -240,10 +257,10 @@ def _divergent_unresolved(
         )
         is not None
     ):
-        raise Conflict(f"{standard} already has a joint rating")
+        raise Conflict(_("%(standard)s already has a joint rating", standard=standard))
     levels = _party_levels(session, evaluation).get(standard, {})
     if len(set(levels.values())) <= 1:
-        raise Conflict(f"{standard} is not divergent")
+        raise Conflict(_("%(standard)s is not divergent", standard=standard))
     return plan, evaluation, fw, row, party_id
 
 
@@ -263,9 +280,15 @@ def propose(
         session, actor, plan_code, code, standard, party_code
     )
     if not fw.scale(row.scale_code).accepts(level):
-        raise Invalid(f"level: {level!r} is not a level of {standard}'s scale")
+        raise Invalid(
+            _(
+                "level: %(level)s is not a level of %(standard)s's scale",
+                level=repr(level),
+                standard=standard,
+            )
+        )
     if not rationale.strip():
-        raise Invalid("rationale: say why this joint level is right")
+        raise Invalid(_("rationale: say why this joint level is right"))
     step = ReconciliationStep(
         evaluation_id=evaluation.id,
         standard_id=row.id,
@@ -307,11 +330,17 @@ def approve(
     )
     proposal, approvals = _latest([s for _, s in _steps(session, evaluation, row.id)])
     if proposal is None:
-        raise Conflict(f"there is no proposal for {standard} to approve yet")
+        raise Conflict(_("there is no proposal for %(standard)s to approve yet", standard=standard))
     party = session.get(Party, party_id)
     assert party is not None
     if party.code in approvals:
-        raise Conflict(f"{party.code} has already approved the current proposal for {standard}")
+        raise Conflict(
+            _(
+                "%(party)s has already approved the current proposal for %(standard)s",
+                party=party.code,
+                standard=standard,
+            )
+        )
     session.add(
         ReconciliationStep(
             evaluation_id=evaluation.id,

@@ -25,33 +25,46 @@ from accord.models import AuditRecord
 T = TypeVar("T")
 
 _KEPT = 256
+_HEAD = select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
 _MEMO: OrderedDict[Hashable, object] = OrderedDict()
 _LOCK = threading.Lock()
+_FLIGHTS: dict[Hashable, threading.Lock] = {}  # one computation per missing key at a time
 
 
 def current(session: Session) -> str:
     """The head of the audit chain as `seq:hash` ("0:" for an empty chain)."""
-    head = session.execute(
-        select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
-    ).first()
+    # on the connection: two columns need none of the ORM's work on the result
+    head = session.connection().execute(_HEAD).first()
     return f"{head[0]}:{head[1]}" if head else "0:"
 
 
 def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, or its remembered result for `key`; the key must include the revision.
 
-    Two requests that miss together may both compute: the answers are equal, the second
-    simply replaces the first.
+    Requests that miss together compute once: the others wait for the first one's answer
+    (after a change, a burst of readers would otherwise each build the same document at once
+    and all answer late).  If that computation fails, the next in line computes.
     """
     with _LOCK:
         if key in _MEMO:
             _MEMO.move_to_end(key)
             return _MEMO[key]  # type: ignore[return-value]
-    value = compute()
-    with _LOCK:
-        _MEMO[key] = value
-        while len(_MEMO) > _KEPT:
-            _MEMO.popitem(last=False)
+        flight = _FLIGHTS.setdefault(key, threading.Lock())
+    with flight:
+        with _LOCK:
+            if key in _MEMO:
+                _MEMO.move_to_end(key)
+                return _MEMO[key]  # type: ignore[return-value]
+        try:
+            value = compute()
+            with _LOCK:
+                _MEMO[key] = value
+                while len(_MEMO) > _KEPT:
+                    _MEMO.popitem(last=False)
+        finally:
+            with _LOCK:
+                if _FLIGHTS.get(key) is flight:
+                    del _FLIGHTS[key]
     return value
 
 

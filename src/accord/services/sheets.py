@@ -16,6 +16,7 @@ from accord import permissions
 from accord.engine.framework import NOT_APPLICABLE
 from accord.formats import sheets as fmt
 from accord.formats.sheets import SheetError
+from accord.i18n import gettext as _
 from accord.models import Evaluation, Party, Plan
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound
@@ -60,14 +61,29 @@ def _own_party(session: Session, actor: Actor, plan: Plan, code: str, party: str
     if party is not None:
         found = next((p for p in own if p.code == party), None)
         if found is None:
-            raise NotFound(f"no rating sheet of party {party!r} for you in evaluation {code}")
+            raise NotFound(
+                _(
+                    "no rating sheet of party %(party)s for you in evaluation %(code)s",
+                    party=repr(party),
+                    code=code,
+                )
+            )
         return found
     if len(own) == 1:
         return own[0]
     if not own:
-        raise Forbidden(f"{actor.username} acts for no party of {plan.code}: there is no sheet")
+        raise Forbidden(
+            _(
+                "%(user)s acts for no party of %(plan)s: there is no sheet",
+                user=actor.username,
+                plan=plan.code,
+            )
+        )
     raise Invalid(
-        "party: you act for several parties: name one (" + ", ".join(p.code for p in own) + ")"
+        _(
+            "party: you act for several parties: name one (%(parties)s)",
+            parties=", ".join(p.code for p in own),
+        )
     )
 
 
@@ -117,7 +133,7 @@ def export_sheet(
 ) -> Exported:
     """The actor's own party's rating sheet for an evaluation (NotFound for another party's)."""
     if format not in FORMATS:
-        raise Invalid(f"format: xlsx or csv, not {format!r}")
+        raise Invalid(_("format: xlsx or csv, not %(format)s", format=repr(format)))
     plan, ev = load(session, actor, plan_code, code)
     party = _own_party(session, actor, plan, code, party_code)
     rows = sheet_rows(session, actor, plan, ev, party)

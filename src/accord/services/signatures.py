@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 
 # the bundle format and its offline verification live in accord.formats.signed_bundle
 from accord.formats.signed_bundle import (
@@ -29,6 +29,7 @@ from accord.formats.signed_bundle import (
     seal,
     sha256_hex,
 )
+from accord.i18n import gettext as _
 from accord.models import (
     Evaluation,
     JointRating,
@@ -62,21 +63,23 @@ def create_signing_key(
     """
     if user is None:
         if actor.user_id is None:
-            raise permissions.Forbidden("the system operator has no signing key of its own")
+            raise permissions.Forbidden(_("the system operator has no signing key of its own"))
         user = session.get(User, actor.user_id)
         if user is None:
-            raise NotFound("no such user")
+            raise NotFound(_("no such user"))
         owner = actor
     elif actor.is_system:
         owner = actor_for(session, user)
     else:
-        raise permissions.Forbidden("only the key's owner creates a signing key")
+        raise permissions.Forbidden(_("only the key's owner creates a signing key"))
     if not _may_sign_somewhere(session, owner):
-        raise permissions.Forbidden(f"{user.username} signs for no party: no signing key needed")
+        raise permissions.Forbidden(
+            _("%(user)s signs for no party: no signing key needed", user=user.username)
+        )
     if len(passphrase) < MIN_PASSPHRASE:
-        raise Invalid(f"passphrase: at least {MIN_PASSPHRASE} characters")
+        raise Invalid(_("passphrase: at least %(min)s characters", min=MIN_PASSPHRASE))
     if session.scalar(select(SigningKey.id).where(SigningKey.user_id == user.id)) is not None:
-        raise Conflict(f"{user.username} already has a signing key")
+        raise Conflict(_("%(user)s already has a signing key", user=user.username))
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -133,14 +136,14 @@ def _unlock(key: SigningKey, passphrase: str) -> Ed25519PrivateKey:
             key.private_key_pem.encode("ascii"), passphrase.encode("utf-8")
         )
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise Invalid("passphrase: it does not unlock your signing key") from None
+        raise Invalid(_("passphrase: it does not unlock your signing key")) from None
     if not isinstance(private, Ed25519PrivateKey):
-        raise Conflict("the stored signing key is not an Ed25519 key")
+        raise Conflict(_("the stored signing key is not an Ed25519 key"))
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
     if b64(raw) != key.public_key:
-        raise Conflict("the stored signing key does not match its public key")
+        raise Conflict(_("the stored signing key does not match its public key"))
     return private
 
 
@@ -236,7 +239,13 @@ def document_text(*, session: Session, actor: Actor, plan: Plan, code: str) -> s
     if stored:
         return stored[0][0].document
     if ev.status not in ("concluded", "signed"):
-        raise Conflict(f"evaluation {ev.code} is {ev.status}, not concluded")
+        raise Conflict(
+            _(
+                "evaluation %(evaluation)s is %(status)s, not concluded",
+                evaluation=ev.code,
+                status=i18n.term(ev.status),
+            )
+        )
     return evaluation_document(session=session, plan=plan, evaluation=ev)
 
 
@@ -274,15 +283,30 @@ def sign_evaluation(
     ev = get_evaluation(session=session, plan=plan, code=code)
     existing = _signatures(session, ev)
     if any(s.party_id == party_id for s, _, _ in existing):
-        raise Conflict(f"evaluation {ev.code} is already signed by {party.code}")
+        raise Conflict(
+            _(
+                "evaluation %(evaluation)s is already signed by %(party)s",
+                evaluation=ev.code,
+                party=party.code,
+            )
+        )
     if ev.status != "concluded":
-        raise Conflict(f"evaluation {ev.code} is {ev.status}, not concluded")
+        raise Conflict(
+            _(
+                "evaluation %(evaluation)s is %(status)s, not concluded",
+                evaluation=ev.code,
+                status=i18n.term(ev.status),
+            )
+        )
     assert actor.user_id is not None  # acting_party found a signer role, so a real user
     key = signing_key_of(session=session, user_id=actor.user_id)
     if key is None:
         raise Conflict(
-            f"{actor.username} has no signing key: create one with `accord key create` "
-            "or POST /api/v1/me/signing-key"
+            _(
+                "%(user)s has no signing key: create one with `accord key create` or "
+                "POST /api/v1/me/signing-key",
+                user=actor.username,
+            )
         )
     policy = policy or throttle.Policy()
     who = {"username": actor.username, "client": client or f"user:{actor.username}"}
@@ -296,8 +320,12 @@ def sign_evaluation(
     text = evaluation_document(session=session, plan=plan, evaluation=ev)
     if existing and existing[0][0].document != text:
         raise Conflict(
-            f"evaluation {ev.code} changed after {existing[0][1]} signed it: "
-            "its document no longer matches the signed one"
+            _(
+                "evaluation %(evaluation)s changed after %(party)s signed it: its "
+                "document no longer matches the signed one",
+                evaluation=ev.code,
+                party=existing[0][1],
+            )
         )
     data = text.encode("utf-8")
     sig = Signature(
@@ -385,7 +413,7 @@ def export_bundle(*, session: Session, actor: Actor, plan: Plan, code: str) -> b
     ev = get_evaluation(session=session, plan=plan, code=code)
     rows = _signatures(session, ev)
     if not rows:
-        raise Conflict(f"evaluation {ev.code} has no signatures yet")
+        raise Conflict(_("evaluation %(evaluation)s has no signatures yet", evaluation=ev.code))
     bundle: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "document": rows[0][0].document,

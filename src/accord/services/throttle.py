@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.models import SignInFailure
 
 from . import audit
@@ -62,11 +63,17 @@ def check(*, session: Session, scope: str, username: str, client: str, policy: P
         if count >= limit and latest is not None:
             wait = _aware(latest) + dt.timedelta(minutes=policy.minutes) - now
             seconds = max(1, math.ceil(wait.total_seconds()))
-            what = "sign-ins" if scope == "password" else "signing passphrases"
-            raise Locked(
-                f"too many failed {what}: try again in {math.ceil(seconds / 60)} minutes",
-                retry_after=seconds,
-            )
+            minutes = math.ceil(seconds / 60)
+            if scope == "password":
+                message = _(
+                    "too many failed sign-ins: try again in %(minutes)s minutes", minutes=minutes
+                )
+            else:
+                message = _(
+                    "too many failed signing passphrases: try again in %(minutes)s minutes",
+                    minutes=minutes,
+                )
+            raise Locked(message, retry_after=seconds)
 
 
 def failed(*, session: Session, scope: str, username: str, client: str, policy: Policy) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord import permissions
+from accord import i18n, permissions
 from accord.engine.framework import Framework
 from accord.engine.timeline import (
     EVENT_KINDS,
@@ -32,6 +32,7 @@ from accord.engine.timeline import (
     dates_in_force,
     order_events,
 )
+from accord.i18n import gettext as _
 from accord.models import (
     Decision,
     Evaluation,
@@ -69,12 +70,11 @@ def date_changes(session: Session, plan: Plan) -> list[DateChange]:
         what = PLAN_TARGET if d.touches == "plan_target" else str(d.touches_code)
         new = PartialDate.of(d.new_date, d.new_date_precision) if d.new_date else None
         when = PartialDate.of(d.decided_on, d.date_precision)
+        day = i18n.format_partial_date(when.iso())  # "4 Nov 2019", "2019. 11. 4."
         if m is not None:
-            label = f"{meeting_label(m)}, {when.label()}"
+            label = f"{meeting_label(m)}, {day}"
         else:
-            label = (
-                f"{d.decided_by}, {when.label()}" if d.decided_by else f"decision of {when.label()}"
-            )
+            label = f"{d.decided_by}, {day}" if d.decided_by else _("decision of %(day)s", day=day)
         out.append(DateChange(d.decided_on, what, new, d.uid, label, (d.position, d.id)))
     return out
 
@@ -103,7 +103,7 @@ def _item(d: DateInForce, name: str = "") -> dict[str, Any]:
         "due": d.date.end.isoformat() if d.date else None,
         "since": d.since.isoformat() if d.since else None,
         "decision": d.ref,
-        "set_by": d.label or ("the framework" if d.ref is None else ""),
+        "set_by": d.label or (_("the framework") if d.ref is None else ""),
     }
 
 
@@ -230,7 +230,14 @@ def _check_choice(values: Iterable[str], allowed: tuple[str, ...], field: str) -
     chosen = {v for v in values if v}
     bad = sorted(chosen - set(allowed))
     if bad:
-        raise Invalid(f"{field}: one of {', '.join(allowed)}, not {', '.join(bad)}")
+        raise Invalid(
+            _(
+                "%(field)s: one of %(choices)s, not %(values)s",
+                field=field,
+                choices=", ".join(allowed),
+                values=", ".join(bad),
+            )
+        )
     return chosen
 
 
@@ -254,12 +261,12 @@ def timeline_document(
     start = partial_date(since, "since").start if since else None
     end = partial_date(until, "until").end if until else None
     if start and end and end < start:
-        raise Invalid("until: before since")
+        raise Invalid(_("until: before since"))
     stages = {s.code for s in fw.stages}
     if stage is not None and stage not in stages:
-        raise Invalid(f"stage: {stage!r} is not a stage of this plan")
+        raise Invalid(_("stage: %(stage)s is not a stage of this plan", stage=repr(stage)))
     if body is not None and body not in {b.code for b in fw.bodies}:
-        raise Invalid(f"body: {body!r} is not a body of this plan")
+        raise Invalid(_("body: %(body)s is not a body of this plan", body=repr(body)))
     pairs = _events(session, plan, fw)
     events = order_events([e for e, _ in pairs])
     extra = {id(e): x for e, x in pairs}

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accord import __version__, i18n
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
+from accord.i18n import gettext as _
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound, throttle
 
@@ -102,7 +104,14 @@ class SecurityHeaders:
 
 def create_app(settings: Settings) -> FastAPI:
     """The accord web application and API on the database `settings` names."""
-    engine = make_engine(settings.resolved_database_url())
+    # kept open rather than opened per request: SQLAlchemy's default pool keeps 5, and every
+    # request beyond the fifth at once would open (on PostgreSQL: authenticate) a connection
+    # and close it again
+    url = settings.resolved_database_url()
+    pool = settings.database_pool_size
+    in_memory = url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:")
+    sizes = {} if in_memory else {"pool_size": pool, "max_overflow": pool}
+    engine = make_engine(url, **sizes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -203,11 +212,14 @@ def create_app(settings: Settings) -> FastAPI:
     async def database_busy(request: Request, exc: OperationalError) -> Response:
         # a lock not granted in time (SQLite busy timeout, PostgreSQL deadlock or lock timeout)
         # or the database unreachable: the transaction was rolled back, a retry may succeed
+        i18n.activate(request_locale(request))
         response = error(
             request,
             503,
-            "the database is busy or unreachable: nothing of your request was saved; "
-            "try again in a moment",
+            _(
+                "the database is busy or unreachable: nothing of your request was saved; "
+                "try again in a moment"
+            ),
         )
         response.headers["Retry-After"] = "2"
         return response
@@ -216,11 +228,14 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(StaleDataError)
     async def concurrent_write(request: Request, exc: Exception) -> Response:
         # two writers raced for the same record; the loser's transaction was rolled back
+        i18n.activate(request_locale(request))
         return error(
             request,
             409,
-            "someone else changed this at the same moment: reload and "
-            "try again (nothing of your request was saved)",
+            _(
+                "someone else changed this at the same moment: reload and "
+                "try again (nothing of your request was saved)"
+            ),
         )
 
     @app.exception_handler(NotFound)
@@ -250,7 +265,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         # answered by Starlette's outermost layer, which the middleware above never sees
-        response = error(request, 500, "internal error: the server could not answer this")
+        i18n.activate(request_locale(request))
+        response = error(request, 500, _("internal error: the server could not answer this"))
         response.headers.update(SECURITY_HEADERS)
         return response
 

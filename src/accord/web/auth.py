@@ -6,11 +6,16 @@ accord.permissions and are applied by the services.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from accord import i18n
+from accord.db import transaction
+from accord.i18n import gettext as _
 from accord.services import accounts
 from accord.services.actors import Actor, actor_for
 
@@ -18,6 +23,7 @@ from . import csrf
 from .deps import SESSION
 from .templating import request_locale
 
+T = TypeVar("T")
 SESSION_COOKIE = "accord_session"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -41,10 +47,10 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
 
 
 def _token_actor(session: Session, token: str) -> Actor:
-    user = accounts.resolve_token(session=session, token=token)
-    if user is None:
-        raise NotSignedIn("invalid or revoked API token")
-    return actor_for(session, user)
+    actor = accounts.actor_for_token(session=session, token=token)
+    if actor is None:
+        raise NotSignedIn(_("invalid or revoked API token"))
+    return actor
 
 
 def _session_actor(session: Session, token: str) -> tuple[Actor, str] | None:
@@ -78,7 +84,7 @@ async def get_actor_optional(request: Request, session: Session = SESSION) -> Ac
     actor, csrf_token = found
     request.state.csrf_token = csrf_token
     if request.method in UNSAFE and not await _csrf_ok(request, csrf_token):
-        raise BadCsrf("missing or wrong CSRF token: reload the page and try again")
+        raise BadCsrf(_("missing or wrong CSRF token: reload the page and try again"))
     request.state.actor = actor
     i18n.activate(request_locale(request))  # the user's preference, for the route's own text
     return actor
@@ -87,5 +93,47 @@ async def get_actor_optional(request: Request, session: Session = SESSION) -> Ac
 async def get_actor(actor: Actor | None = Depends(get_actor_optional)) -> Actor:
     """The signed-in actor; NotSignedIn otherwise."""
     if actor is None:
-        raise NotSignedIn("sign in first")
+        raise NotSignedIn(_("sign in first"))
     return actor
+
+
+def _caller(request: Request, session: Session) -> Actor:
+    """The signed-in actor of a read, found in the calling thread (no CSRF: nothing changes)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        actor = _token_actor(session, header[7:].strip())
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        found = _session_actor(session, token) if token else None
+        if found is None:
+            raise NotSignedIn(_("sign in first"))
+        actor = found[0]
+    request.state.actor = actor
+    i18n.activate(request_locale(request))  # the user's language, for messages raised here
+    return actor
+
+
+async def credentials(request: Request) -> None:
+    """The dependency of a route that finds its caller with `read_in_thread`: refuses at once
+    a request that carries no credentials at all (the access rule, by persona, is applied
+    there with the actor found)."""
+    has_bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    if not has_bearer and not request.cookies.get(SESSION_COOKIE):
+        raise NotSignedIn(_("sign in first"))
+
+
+async def read_in_thread(request: Request, work: Callable[[Session, Actor], T]) -> T:
+    """A read's whole database work in one trip to the thread pool: its session, its caller,
+    then `work(session, actor)`; committed (a read: nothing to write) or rolled back.
+
+    The dependencies SESSION and get_actor take three trips between them, and a sync route a
+    fourth; on the hottest reads (the summary) those trips cost more than the work itself.
+    """
+    if request.method not in ("GET", "HEAD"):
+        raise RuntimeError("read_in_thread serves reads only")
+
+    def run() -> T:
+        with transaction(request.app.state.sessionmaker) as session:
+            return work(session, _caller(request, session))
+
+    return await run_in_threadpool(run)

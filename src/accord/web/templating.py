@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from accord import i18n
+from accord.services import frameworks
 
 from .csrf import mask
 
@@ -34,6 +35,8 @@ def _context(request: Request) -> dict[str, Any]:
     # gettext reads the context variable, so nothing global changes per request
     lang = request_locale(request)
     i18n.activate(lang)
+    if lang != i18n.DEFAULT:
+        _know_titles(request)
     secret = getattr(request.state, "csrf_token", None)
     return {
         "actor": getattr(request.state, "actor", None),
@@ -43,12 +46,23 @@ def _context(request: Request) -> dict[str, Any]:
     }
 
 
+def _know_titles(request: Request) -> None:
+    """Korean titles of every stored framework, learned before the page shows any (`|local`)."""
+    sessionmaker = getattr(request.app.state, "sessionmaker", None)
+    if sessionmaker is not None:
+        with sessionmaker() as session:
+            frameworks.learn_stored_titles(session)
+
+
 def make_templates() -> Jinja2Templates:
     """The page templates, with the actor, CSRF token and language available to each."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
+        # installed templates do not change while the server runs: no stat() of every
+        # template and include on every page (restart to see an edited template)
+        auto_reload=False,
     )
     # `_`, `gettext`, `ngettext`, {% trans %} and the date/number filters in every template
     i18n.install(env)

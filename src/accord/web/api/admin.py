@@ -71,6 +71,19 @@ class PlanPartiesPublic(BaseModel):
     observers: list[str]
 
 
+class PartyRename(BaseModel):
+    name: str = Field(description="The name shown for the party (1 to 200 characters)")
+    was: str | None = Field(
+        None, description="The name you saw: a different current name answers 409 (a stale edit)"
+    )
+
+
+class PartyNamePublic(BaseModel):
+    plan: str
+    code: str
+    name: str
+
+
 @router.get("/users", response_model=list[UserPublic], responses=ERRORS)
 def users(session: Session = SESSION, actor: Actor = Depends(get_actor)) -> list[dict[str, Any]]:
     """Every account with its roles."""
@@ -152,6 +165,20 @@ def revoke_role(
 def parties(session: Session = SESSION, actor: Actor = Depends(get_actor)) -> list[dict[str, Any]]:
     """Every plan's parties and the people acting for each."""
     return admin.list_parties(session=session, actor=actor)
+
+
+@router.patch("/parties/{plan}/{party}", response_model=PartyNamePublic, responses=ERRORS)
+def rename_party(
+    plan: str,
+    party: str,
+    body: PartyRename,
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> dict[str, Any]:
+    """Rename a party of a plan (its code stays); 409 with the current name on a stale edit."""
+    return admin.rename_party(
+        session=session, actor=actor, plan_code=plan, code=party, name=body.name, was=body.was
+    )
 
 
 @router.get("/tokens", response_model=list[TokenPublic], responses=ERRORS)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from accord.i18n import gettext as _
 from accord.services import Invalid
 from accord.services import evidence as evidence_service
 from accord.services import evidence_lifecycle as lifecycle
@@ -86,7 +87,12 @@ class AttachInput:
 
 def _too_large(limit: int) -> HTTPException:
     return HTTPException(
-        413, f"file: over the evidence limit of {limit} bytes ({limit / 1024 / 1024:g} MB)"
+        413,
+        _(
+            "file: over the evidence limit of %(max)s bytes (%(mb)s MB)",
+            max=limit,
+            mb=format(limit / 1024 / 1024, "g"),
+        ),
     )
 
 
@@ -101,7 +107,7 @@ async def attach_input(request: Request) -> AttachInput:
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise Invalid("file: a multipart upload needs a `file` part")
+            raise Invalid(_("file: a multipart upload needs a `file` part"))
         data = await upload.read(limit + 1)
         if len(data) > limit:
             raise _too_large(limit)
@@ -110,11 +116,13 @@ async def attach_input(request: Request) -> AttachInput:
     try:
         body = json.loads(await request.body() or b"{}")
     except ValueError:
-        raise Invalid("body: a JSON object (a link or note) or a multipart file upload") from None
+        raise Invalid(
+            _("body: a JSON object (a link or note) or a multipart file upload")
+        ) from None
     if not isinstance(body, dict):
-        raise Invalid("body: a JSON object")
+        raise Invalid(_("body: a JSON object"))
     if body.get("kind") == "file":
-        raise Invalid("kind: upload files as multipart/form-data")
+        raise Invalid(_("kind: upload files as multipart/form-data"))
     return AttachInput({k: v for k, v in body.items() if k in FIELDS}, None, None)
 
 
@@ -125,7 +133,9 @@ def _date(fields: dict[str, Any], name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise Invalid(f"{name}: a date as YYYY-MM-DD, not {value!r}") from None
+        raise Invalid(
+            _("%(field)s: a date as YYYY-MM-DD, not %(value)s", field=name, value=repr(value))
+        ) from None
 
 
 def _flag(value: Any) -> bool:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from accord import permissions
-from accord.services import framework_browser
+from accord.services import framework_browser, framework_rights
 from accord.services.actors import Actor
 
 from ..auth import get_actor
@@ -31,7 +31,9 @@ def tree(
     actor: Actor = Depends(get_actor),
 ) -> dict[str, Any]:
     """Conditions, fields and standards of a version (with the stages requiring each
-    standard), only those matching `q` when given; its status and approvals."""
+    standard), only those matching `q` when given; its status and approvals, and what you may
+    do to it now (`allowed`: draft, replace, propose, withdraw, and the parties you may approve
+    for)."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
     doc = framework_browser.browse(
         session=session, actor=actor, plan=the_plan, version=version, search=q
@@ -39,6 +41,10 @@ def tree(
     return {
         "plan": the_plan.code,
         "version": version_document(doc["version"]),
+        # what the reader may do to this version now: the page's buttons
+        "allowed": framework_rights.allowed(
+            actor=actor, plan=the_plan, info=doc["version"]
+        ).as_dict(),
         "title": doc["title"],
         "title_ko": doc["title_ko"],
         "description": doc["description"],

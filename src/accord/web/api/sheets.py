@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.formats.sheets import MAX_BYTES
+from accord.i18n import gettext as _
 from accord.services import Invalid, ratings, sheets
 from accord.services.actors import Actor
 
@@ -51,14 +52,21 @@ def read_upload(
     session: Session, actor: Actor, plan: str, code: str, file: UploadFile | None
 ) -> bytes:
     """The uploaded bytes (at most one byte over the limit), once the actor may rate here."""
-    the_plan, _ = ratings.load(session, actor, plan, code)
+    the_plan, _evaluation = ratings.load(session, actor, plan, code)
     if not any(
         permissions.can(actor, "rating.edit", plan=the_plan, party_id=p.id)
         for p in the_plan.parties
     ):
-        raise permissions.Forbidden(f"{actor.username} may not rate in {plan}")
+        raise permissions.Forbidden(
+            _(
+                "%(user)s may not %(action)s in %(plan)s",
+                user=actor.username,
+                action=permissions.describe("rating.edit"),
+                plan=plan,
+            )
+        )
     if file is None:
-        raise Invalid("file: upload a filled rating sheet (.xlsx or .csv)")
+        raise Invalid(_("file: upload a filled rating sheet (.xlsx or .csv)"))
     return file.file.read(MAX_BYTES + 1)
 
 

@@ -58,7 +58,13 @@ def render_items(
 ) -> Response:
     the_plan = permissions.plan_for_actor(session, actor, plan_code)
     if status is not None and status not in ACTION_STATUSES:
-        raise Invalid(f"status: one of {', '.join(ACTION_STATUSES)}, not {status!r}")
+        raise Invalid(
+            _(
+                "status: one of %(choices)s, not %(status)s",
+                choices=", ".join(ACTION_STATUSES),
+                status=repr(status),
+            )
+        )
     items = action_items.list_items(
         session=session, actor=actor, plan_code=plan_code, status=status
     )
@@ -113,7 +119,7 @@ def update(
     """Change an action item's status and notes; a stale version re-renders with the news."""
     raw = form.get("version", "").strip()
     if not raw.isdigit():
-        raise Invalid("version: the form lacks the item's version; reload the page")
+        raise Invalid(_("version: the form lacks the item's version; reload the page"))
     shown = form.get("filter") or None
     try:
         action_items.update_item(

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from accord import permissions
+from accord.i18n import gettext as _
 from accord.models.user import ROLES
 from accord.services import Conflict, Invalid, NotFound, admin
 from accord.services.actors import Actor
@@ -23,7 +24,7 @@ from .forms import checked, page, refused
 from .round_common import back, form_fields
 
 router = APIRouter(include_in_schema=False)
-DONE = ("created", "updated", "granted", "revoked", "token-revoked")
+DONE = ("created", "updated", "granted", "revoked", "token-revoked", "renamed")
 
 
 def _done(value: str | None) -> str | None:
@@ -116,7 +117,7 @@ def render_user(
     found = admin.list_users(session=session, actor=actor)
     user = next((u for u in found if u["username"] == username), None)
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(_("no user %(user)s", user=repr(username)))
     tokens = [t for t in admin.list_tokens(session=session, actor=actor) if t["user"] == username]
     plans = admin.list_parties(session=session, actor=actor)
     return page(
@@ -254,16 +255,74 @@ def create_token(
     return response
 
 
-@router.get("/admin/parties", name="admin_parties")
-def parties(
-    request: Request, session: Session = SESSION, actor: Actor = Depends(get_actor)
+def render_parties(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    done: str | None = None,
+    status_code: int = 200,
 ) -> Response:
-    """Every plan's parties and who acts for each."""
+    """The parties page; a refused rename's message under `errors["PLAN/PARTY"]`."""
     return page(
         request,
         "admin/parties.html",
-        {"section": "parties", "plans": admin.list_parties(session=session, actor=actor)},
+        {
+            "section": "parties",
+            "plans": admin.list_parties(session=session, actor=actor),
+            "errors": errors or {},
+            "values": values or {},
+            "done": _done(done),
+        },
+        status_code=status_code,
     )
+
+
+@router.get("/admin/parties", name="admin_parties")
+def parties(
+    request: Request,
+    done: str | None = None,
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """Every plan's parties and who acts for each, with a form to rename each party."""
+    return render_parties(request, session, actor, done=done)
+
+
+@router.post("/admin/parties/{plan}/{party}")
+def rename_party(
+    request: Request,
+    plan: str,
+    party: str,
+    form: dict[str, str] = Depends(form_fields),
+    session: Session = SESSION,
+    actor: Actor = Depends(get_actor),
+) -> Response:
+    """Rename a party; back to the parties page (409 with the current name on a stale edit)."""
+    row = f"{plan}/{party}"
+    try:
+        admin.rename_party(
+            session=session,
+            actor=actor,
+            plan_code=plan,
+            code=party,
+            name=form.get("name", ""),
+            was=form.get("was"),
+        )
+    except (Invalid, Conflict) as exc:
+        status, errors = refused(session, exc)
+        message = next(iter(errors.values()))
+        return render_parties(
+            request,
+            session,
+            actor,
+            errors={row: message},
+            values={row: form.get("name", "")},
+            status_code=status,
+        )
+    return back(f"/admin/parties?done=renamed#party-{plan}-{party}")
 
 
 @router.get("/admin/tokens", name="admin_tokens")

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.reports import charts
-from accord.services import documents, evaluations, forecasts
+from accord.services import dashboard as figures_of
+from accord.services import documents, evaluations
 from accord.services.actors import Actor
 
 from ..auth import get_actor
@@ -30,9 +31,9 @@ def home(
     where a new plan starts)."""
     all_plans = permissions.visible_plans(session, actor)
     if len(all_plans) == 1 and not actor.is_admin:
-        return RedirectResponse(
-            request.url_for("dashboard", plan=all_plans[0].code), status_code=303
-        )
+        # the query (?lang=ko) comes along
+        target = request.url_for("dashboard", plan=all_plans[0].code)
+        return RedirectResponse(target.replace_query_params(**request.query_params), 303)
     return templates_of(request).TemplateResponse(request, "plans/index.html", {"plans": all_plans})
 
 
@@ -48,22 +49,18 @@ def dashboard(
     """The plan dashboard for one evaluation (default: the latest with joint ratings)."""
     the_plan = permissions.plan_for_actor(session, actor, plan)
     all_evaluations = evaluations.list_evaluations(session=session, plan=the_plan)
-    doc, went = None, []
-    if all_evaluations:
-        view = evaluations.summarize_evaluation(
-            session=session, plan=the_plan, code=evaluation, since=since
-        )
-        doc = documents.summary_document(view)
-        went = doc["presented_to"]  # where the evaluation went and when (governance)
-    history = documents.history_document(evaluations.plan_history(session=session, plan=the_plan))
+    found = figures_of.figures(
+        session=session,
+        actor=actor,
+        plan=the_plan,
+        evaluation=evaluation,
+        since=since,
+        any_evaluations=bool(all_evaluations),
+    )
+    doc, history, forecast = found["doc"], found["history"], found["forecast"]
+    went = doc["presented_to"] if doc else []  # where the evaluation went and when
     titles = {c["code"]: c["title"] for c in doc["conditions"]} if doc else {}
     spec = charts.condition_scores(history, titles, illustrative=the_plan.illustrative)
-    # the forecast of the whole history (JSON twin: /api/v1/plans/{plan}/forecast)
-    forecast = (
-        forecasts.forecast_plan(session=session, actor=actor, plan_code=the_plan.code)
-        if all_evaluations
-        else None
-    )
     fan = charts.fan_chart(forecast) if forecast and forecast["enough_history"] else None
     return templates_of(request).TemplateResponse(
         request,

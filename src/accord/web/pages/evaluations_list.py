@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from accord import permissions
+from accord.i18n import gettext as _
 from accord.models.evaluation import EVALUATION_KINDS
 from accord.services import Conflict, Invalid, documents, evaluations, lifecycle
 from accord.services.actors import Actor
@@ -31,12 +32,14 @@ def _date(form: dict[str, str], name: str, *, required: bool) -> dt.date | None:
     raw = form.get(name, "").strip()
     if not raw:
         if required:
-            raise Invalid(f"{name}: a date is needed, as YYYY-MM-DD")
+            raise Invalid(_("%(field)s: a date is needed, as YYYY-MM-DD", field=name))
         return None
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise Invalid(f"{name}: {raw!r} is not a date (YYYY-MM-DD)") from None
+        raise Invalid(
+            _("%(field)s: %(value)s is not a date (YYYY-MM-DD)", field=name, value=repr(raw))
+        ) from None
 
 
 def render_list(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from accord.i18n import gettext as _
-from accord.services import Conflict, Invalid
+from accord.services import Conflict, Invalid, and_join
 from accord.services import evidence as evidence_service
 from accord.services import evidence_lifecycle as lifecycle
 from accord.services.actors import Actor
@@ -57,15 +57,26 @@ async def posted(request: Request) -> Posted:
 def _content(form: Posted, limit: int) -> evidence_service.Content:
     if form.too_large:
         raise Invalid(
-            f"file: {form.filename} is over the evidence limit of {limit} bytes "
-            f"({limit / 1024 / 1024:g} MB); nothing was attached"
+            _(
+                "file: %(file)s is over the evidence limit of %(max)s bytes (%(mb)s MB); "
+                "nothing was attached",
+                file=form.filename,
+                max=limit,
+                mb=format(limit / 1024 / 1024, "g"),
+            )
         )
     f = form.fields
     url, note = f.get("url", "").strip(), f.get("note", "").strip()
-    given = [n for n, v in (("a file", form.data), ("a link", url), ("a note", note)) if v]
-    if len(given) != 1:
-        but = f", not {' and '.join(given)}" if given else ""
-        raise Invalid(f"evidence: give one of a file, a link or a note{but}")
+    given = [n for n, v in ((_("a file"), form.data), (_("a link"), url), (_("a note"), note)) if v]
+    if len(given) > 1:
+        raise Invalid(
+            _(
+                "evidence: give one of a file, a link or a note, not %(given)s",
+                given=and_join(given),
+            )
+        )
+    if not given:
+        raise Invalid(_("evidence: give one of a file, a link or a note"))
     title = f.get("title", "").strip()
     if form.data is not None:
         return evidence_service.Content(
@@ -82,7 +93,9 @@ def _date(value: str, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise Invalid(f"{name}: a date as YYYY-MM-DD, not {value!r}") from None
+        raise Invalid(
+            _("%(field)s: a date as YYYY-MM-DD, not %(value)s", field=name, value=repr(value))
+        ) from None
 
 
 def _attach(

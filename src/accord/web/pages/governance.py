@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from accord import permissions
+from accord.i18n import gettext as _
 from accord.models.governance import DECISION_KINDS
 from accord.reports import brief as brief_report
 from accord.reports.render import spec_json
@@ -137,7 +138,7 @@ def add_meeting(
     """Record a meeting from the meetings page's form; back to the new meeting."""
     number = _opt(form, "number")
     if number is not None and not number.isdigit():
-        raise Invalid("number: a whole number is required")
+        raise Invalid(_("number: a whole number is required"))
     m = meetings.add_meeting(
         session=session,
         actor=actor,

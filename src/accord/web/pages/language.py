@@ -36,7 +36,13 @@ def choose_language(request: Request, code: str, next: str | None = None) -> Red
     """Switch this browser to `code` ("ko", "en") and go back to the page it came from."""
     lang = i18n.supported(code)
     if lang is None or lang != code:
-        raise NotFound(f"language {code!r}: one of {', '.join(i18n.LOCALES)}")
+        raise NotFound(
+            i18n.gettext(
+                "language %(code)s: one of %(choices)s",
+                code=repr(code),
+                choices=", ".join(i18n.LOCALES),
+            )
+        )
     target = next if next is not None else _referring_page(request)
     response = RedirectResponse(_local(target), status_code=303)
     response.set_cookie(

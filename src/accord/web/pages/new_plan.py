@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from accord import permissions
 from accord.formats import framework_yaml
+from accord.i18n import gettext as _
 from accord.models.user import ROLES
 from accord.services import Conflict, Invalid, new_plan
 from accord.services.actors import Actor
@@ -65,14 +66,14 @@ def form(request: Request, actor: Actor = Depends(get_actor)) -> Response:
 
 async def _read(file: UploadFile | None) -> tuple[str, str]:
     if file is None or not file.filename:
-        raise Invalid("file: choose a framework YAML file to upload")
+        raise Invalid(_("file: choose a framework YAML file to upload"))
     data = await file.read(framework_yaml.MAX_CHARS * 4 + 1)
     if len(data) > framework_yaml.MAX_CHARS * 4:
-        raise Invalid("file: larger than a framework file can be")
+        raise Invalid(_("file: larger than a framework file can be"))
     try:
         return data.decode("utf-8-sig"), file.filename
     except UnicodeDecodeError:
-        raise Invalid("file: not UTF-8 text; save the YAML file as UTF-8") from None
+        raise Invalid(_("file: not UTF-8 text; save the YAML file as UTF-8")) from None
 
 
 def _people(values: dict[str, str]) -> list[new_plan.Person]:

@@ -285,7 +285,13 @@ def save(
     fw = framework_of(ev.framework_version)
     only = form.get("only") or None
     if only is not None and only not in fw.standards_by_code:
-        raise Invalid(f"only: evaluation {code} has no standard {only!r}")
+        raise Invalid(
+            _(
+                "only: evaluation %(code)s has no standard %(standard)s",
+                code=code,
+                standard=repr(only),
+            )
+        )
     codes = [only] if only else [s.code for s in fw.standards()]
     entered = {c: _entered(form, c) for c in fw.standards_by_code}
     current = {
@@ -299,7 +305,7 @@ def save(
         e = entered[c]
         if not e["level"]:
             if only:
-                raise Invalid(f"level of {c}: choose a level before saving")
+                raise Invalid(_("level of %(standard)s: choose a level before saving", standard=c))
             continue
         if not only and not _changed(e, current.get(c)):
             continue  # unchanged: "save all" writes only what changed
@@ -350,7 +356,9 @@ def _changed(entered: dict[str, Any], stored: dict[str, Any] | None) -> bool:
 def _entered(form: dict[str, str], c: str) -> dict[str, Any]:
     raw = form.get(f"version-{c}", "").strip()
     if raw and not raw.isdigit():
-        raise Invalid(f"version-{c}: a whole number, not {raw!r}")
+        raise Invalid(
+            _("version-%(standard)s: a whole number, not %(value)s", standard=c, value=repr(raw))
+        )
     return {
         "level": form.get(f"level-{c}", ""),
         "rationale": form.get(f"rationale-{c}", ""),

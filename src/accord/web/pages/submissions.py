@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from accord.i18n import gettext as _
 from accord.services import Invalid, ratings
 from accord.services.actors import Actor
 
@@ -30,7 +31,7 @@ def submit(
     the_plan, ev = ratings.load(session, actor, plan, code)
     party_code = acting_party_code(actor, the_plan, "rating.submit", form.get("party") or None)
     if form.get("confirm") != "yes":
-        raise Invalid("confirm: tick the box to confirm that your party's ratings are final")
+        raise Invalid(_("confirm: tick the box to confirm that your party's ratings are final"))
     result = ratings.submit(
         session=session, actor=actor, plan_code=plan, code=code, party_code=party_code
     )
