@@ -148,6 +148,10 @@ def test_the_summary_in_korean_keeps_the_english_one_word_for_word(
     assert "단계별 준비 상태" in korean.output and "Stage readiness" not in korean.output
     assert "분야 9개 중 7개에서 유의미한 진전" in korean.output  # i18n.progress_statement
     assert re.search(r"노드\s+제목\s+점수\s+충족", korean.output), korean.output
+    # the plan's Korean titles, learned from the stored framework by this new process
+    assert "조건에 기초한 전시작전통제권" in korean.output
+    assert "Conditions-based Wartime" in english.output
+    assert "조건에 기초한" not in english.output
 
 
 def test_the_report_follows_the_cli_language_unless_its_own_lang_says(

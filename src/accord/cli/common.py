@@ -12,13 +12,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from accord import schema
+from accord import i18n, schema
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker, transaction
 from accord.formats import framework_yaml
 from accord.i18n import gettext as _
 from accord.permissions import Forbidden
-from accord.services import Conflict, Invalid, NotFound, accounts, throttle
+from accord.services import Conflict, Invalid, NotFound, accounts, frameworks, throttle
 from accord.services.actors import SYSTEM, Actor, actor_for
 
 out = Console()
@@ -102,6 +102,8 @@ def workspace_session(settings: Settings, *, initialise: bool = False) -> Iterat
             schema.upgrade(engine)
         schema.check_current(engine)
         with transaction(make_sessionmaker(engine)) as session:
+            if i18n.current() != i18n.DEFAULT:  # tables show the frameworks' Korean titles
+                frameworks.learn_stored_titles(session)
             yield session
     except schema.SchemaError as exc:
         raise fail(str(exc)) from None

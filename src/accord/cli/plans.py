@@ -67,7 +67,7 @@ def plan_list(data_dir: Path | None = DATA_DIR) -> None:
     for code, title, target, illustrative in rows:
         table.add_row(
             code,
-            title,
+            i18n.title(title),
             target.isoformat() if target else "—",
             _("illustrative") if illustrative else "",
         )
@@ -151,7 +151,8 @@ def _print_summary(doc: dict[str, object]) -> None:
         out.print(f"[bold yellow]{i18n.term(doc['notice'])}[/]")
     plan = doc["plan"]
     assert isinstance(plan, dict)
-    title = f"{plan['title']} — {ev['label']} ({ev['held_on']}, {i18n.term(ev['status'])})"
+    held = f"{ev['held_on']}, {i18n.term(ev['status'])}"
+    title = f"{i18n.title(plan['title'])} — {ev['label']} ({held})"
     since = f"Δ {prev['code']}" if isinstance(prev, dict) else "Δ"
     agreement = doc["agreement"]
     assert isinstance(agreement, list)
@@ -236,7 +237,7 @@ def _row(
     style = "bold" if bold else ""
     table.add_row(
         str(node["code"]),
-        str(node["title"]),
+        i18n.title(node["title"]),
         _pct(node["score"]),  # type: ignore[arg-type]
         f"{counts['met']}/{counts['applicable']}",
         delta,
