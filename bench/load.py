@@ -6,7 +6,8 @@ cannot).
    fast as they go (closed loop) for SECONDS each; requests/s, p50 and p99.  A closed loop's
    latency is mostly its own queue (clients / throughput), so the summary's latency target is
    measured separately: requests sent at the target rate of 300/s (open loop) for SECONDS, each
-   timed from the moment it was due; p50 and p99.
+   timed from the moment it was due; p50 and p99.  Before the timed runs, WARMUP_SECONDS of
+   untimed requests to each path let every worker build what it keeps (steady state).
 2. Mixed: 50 concurrent clients for MIXED_SECONDS, 20 of them writing ratings of the open 2026
    evaluation (each writer owns one standard of one party, sending the version it last saw) and
    30 reading (summary, dashboard, evaluation status).  Afterwards every rating is read from the
@@ -51,6 +52,7 @@ EVALUATION = "2026"
 WORKERS = 2
 CLIENTS = 16
 SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
+WARMUP_SECONDS = 3.0
 MIXED_CLIENTS, MIXED_WRITERS = 50, 20
 MIXED_SECONDS = float(os.environ.get("LOAD_MIXED_SECONDS", "60"))
 TARGET_RPS, TARGET_P99_MS = 300.0, 100.0
@@ -344,6 +346,10 @@ def run(kind: str, url: str, data_dir: Path) -> dict[str, Any]:
     port = free_port()
     server = start_server(url, data_dir, port)
     try:
+        # untimed: each worker's first requests build what it keeps (the parsed framework,
+        # the remembered answers, pooled connections); the figures are of the steady state
+        for path in (f"/api/v1/plans/{PLAN}/summary", f"/plans/{PLAN}"):
+            asyncio.run(hammer(port, tokens["observer"], path, CLIENTS, WARMUP_SECONDS))
         summary = asyncio.run(
             hammer(port, tokens["observer"], f"/api/v1/plans/{PLAN}/summary", CLIENTS, SECONDS)
         )

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accord import __version__, i18n
+from accord import __version__, gcpause, i18n
 from accord.config import Settings
 from accord.db import make_engine, make_sessionmaker
 from accord.i18n import gettext as _
@@ -283,4 +283,6 @@ def create_app(settings: Settings) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """`create_app` on the settings in the ACCORD_* environment: the factory that each worker
     process of `accord serve --workers N` calls (the CLI exports its resolved settings first)."""
-    return create_app(Settings())
+    app = create_app(Settings())
+    gcpause.settle_for_serving()  # a long-lived worker: see accord/gcpause.py
+    return app
