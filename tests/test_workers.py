@@ -288,3 +288,33 @@ def test_one_worker_serves_from_a_supervised_process(
         time.sleep(0.2)
     server.wait_ready()
     assert server.proc.poll() is None and len(server.workers()) == 1
+
+
+def test_each_worker_listens_on_its_own_socket_and_a_replacement_takes_it_over(
+    database_url: str,
+    tmp_path: Path,
+    opcon: Plan,
+    people: dict[str, str],
+    spawn: list[live_servers.Server],
+) -> None:
+    """Two workers, two listening sockets on one port (SO_REUSEPORT, web/supervisor.py): the
+    kernel spreads new connections over both.  A killed worker's replacement serves its
+    socket: were that socket left without a worker, about half of the new connections would
+    wait there for ever."""
+    server = live_servers.start(database_url, tmp_path / "data", tmp_path, workers=2)
+    spawn.append(server)
+    server.wait_ready()
+    workers = server.workers()
+    assert len(workers) == 2, server.output()
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + live_servers.START_TIMEOUT
+    while len(set(server.workers()) - {workers[0]}) < 2:
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.2)
+    server.wait_ready()
+    headers = {"Authorization": f"Bearer {people['observer']}", "Connection": "close"}
+    codes = [
+        httpx.get(f"{server.url}{URL}/status", headers=headers, timeout=10.0).status_code
+        for _ in range(30)  # a new connection each: the kernel picks a socket for each
+    ]
+    assert codes == [200] * 30

@@ -184,10 +184,12 @@ def _run_server(options: dict[str, Any], workers: int) -> None:
 
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess
+    from uvicorn.supervisors.multiprocess import SIGNALS
+
+    from accord.web.supervisor import Supervisor, listening_sockets
 
     config = uvicorn.Config(**options, workers=workers)
-    sock = config.bind_socket()
+    slots = listening_sockets(config, workers)  # one per worker: the kernel balances them
     handlers = {sig: signal.getsignal(sig) for sig in SIGNALS}  # the supervisor sets its own
     main = sys.modules["__main__"]
     script = main.__dict__.pop("__file__", None)
@@ -195,12 +197,13 @@ def _run_server(options: dict[str, Any], workers: int) -> None:
         # what uvicorn.run does for workers > 1, used for one worker as well. A spawned process
         # re-runs the parent's main script when it has a file: the `accord` script, which
         # imports the whole CLI; without `__file__` the workers skip it and stay lean.
-        supervisor = Multiprocess(config, sockets=[sock])
+        supervisor = Supervisor(config, slots)
         supervisor.run()
     finally:
         if script is not None:
             main.__file__ = script
-        sock.close()
+        for sock in slots:
+            sock.close()
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
