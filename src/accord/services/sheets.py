@@ -17,9 +17,10 @@ from accord.engine.framework import NOT_APPLICABLE
 from accord.formats import sheets as fmt
 from accord.formats.sheets import SheetError
 from accord.i18n import gettext as _
+from accord.i18n import term
 from accord.models import Evaluation, Party, Plan
 from accord.permissions import Forbidden
-from accord.services import Conflict, Invalid, NotFound
+from accord.services import Conflict, Invalid, NotFound, and_join
 from accord.services.actors import Actor
 from accord.services.frameworks import framework_of
 from accord.services.ratings import (
@@ -195,24 +196,41 @@ def import_sheet(
         raise SheetRejected(
             [
                 *problems,
-                f"{where['party']}: this is party {meta.party}'s sheet; you rate for "
-                + (" and ".join(mine) if mine else "no party"),
+                _(
+                    "%(cell)s: this is party %(party)s's sheet; you rate for %(mine)s",
+                    cell=where["party"],
+                    party=meta.party,
+                    mine=and_join(mine) if mine else _("no party"),
+                ),
             ]
         )
     if ev.status != "open":
         problems.append(
-            f"{where['evaluation']}: evaluation {ev.code} is {ev.status}, no longer open: "
-            "ratings can change only while it is open"
+            _(
+                "%(cell)s: evaluation %(code)s is %(status)s, no longer open: "
+                "ratings can change only while it is open",
+                cell=where["evaluation"],
+                code=ev.code,
+                status=term(ev.status),
+            )
         )
     elif party.id in submitted_party_ids(session, ev):
         problems.append(
-            f"{where['party']}: {party.code} has submitted: its ratings are final unless every "
-            "party agrees to reopen"
+            _(
+                "%(cell)s: %(party)s has submitted: its ratings are final unless every "
+                "party agrees to reopen",
+                cell=where["party"],
+                party=party.code,
+            )
         )
     if meta.framework != ev.framework_version.version:
         problems.append(
-            f"{where['framework']}: the sheet is on framework {meta.framework}, the evaluation on "
-            f"{ev.framework_version.version}"
+            _(
+                "%(cell)s: the sheet is on framework %(sheet)s, the evaluation on %(evaluation)s",
+                cell=where["framework"],
+                sheet=meta.framework,
+                evaluation=ev.framework_version.version,
+            )
         )
     rows = {r.code: r for r in sheet_rows(session, actor, plan, ev, party)}
     inputs: list[RatingInput] = []
@@ -221,11 +239,18 @@ def import_sheet(
     for e in parsed.entries:
         row = rows.get(e.code)
         if row is None:
-            problems.append(f"{e.where['code']}: unknown standard {e.code!r}")
+            problems.append(
+                _("%(cell)s: unknown standard %(code)s", cell=e.where["code"], code=repr(e.code))
+            )
             continue
         if e.code in seen:
             problems.append(
-                f"{e.where['code']}: {e.code} appears twice (first on row {seen[e.code]})"
+                _(
+                    "%(cell)s: %(code)s appears twice (first on row %(row)s)",
+                    cell=e.where["code"],
+                    code=e.code,
+                    row=seen[e.code],
+                )
             )
             continue
         seen[e.code] = e.line
@@ -233,17 +258,33 @@ def import_sheet(
         for c in fmt.IDENTITY[1:]:
             if e.identity[c] != expected[c].strip():
                 problems.append(
-                    f"{e.where[c]}: the {c} of {e.code} was edited; identifying columns must "
-                    "stay as exported"
+                    _(
+                        "%(cell)s: the %(column)s of %(code)s was edited; identifying columns "
+                        "must stay as exported",
+                        cell=e.where[c],
+                        column=c,
+                        code=e.code,
+                    )
                 )
         if not e.level:
             if e.rationale and e.rationale != row.rationale:
-                problems.append(f"{e.where['level']}: choose a level for {e.code}'s rationale")
+                problems.append(
+                    _(
+                        "%(cell)s: choose a level for %(code)s's rationale",
+                        cell=e.where["level"],
+                        code=e.code,
+                    )
+                )
             continue
         if e.level not in row.choices:
             problems.append(
-                f"{e.where['level']}: {e.level!r} is not a level of {e.code}'s scale "
-                f"({', '.join(row.choices)})"
+                _(
+                    "%(cell)s: %(level)s is not a level of %(code)s's scale (%(choices)s)",
+                    cell=e.where["level"],
+                    level=repr(e.level),
+                    code=e.code,
+                    choices=", ".join(row.choices),
+                )
             )
             continue
         typed = (e.level, e.rationale)
@@ -252,10 +293,19 @@ def import_sheet(
         if typed == (row.level, row.rationale):
             continue  # already so in accord
         if e.version != row.version:
-            now = f"now {row.level}, version {row.version}" if row.level else "now unrated"
+            now = (
+                _("now %(level)s, version %(version)s", level=row.level, version=row.version)
+                if row.level
+                else _("now unrated")
+            )
             problems.append(
-                f"{e.where['level']}: {e.code} changed in accord since this sheet was exported "
-                f"({now}): export a fresh sheet"
+                _(
+                    "%(cell)s: %(code)s changed in accord since this sheet was exported "
+                    "(%(now)s): export a fresh sheet",
+                    cell=e.where["level"],
+                    code=e.code,
+                    now=now,
+                )
             )
             continue
         inputs.append(RatingInput(e.code, e.level, e.rationale, row.version))
