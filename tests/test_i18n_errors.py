@@ -209,3 +209,18 @@ def test_a_business_error_on_the_command_line_in_korean(
     assert korean.exit_code == 1
     assert "계획 'opcon-cotp'에 평가 '1999'이(가) 없습니다." in korean.output, korean.output
     assert i18n.current() == "en"
+
+
+def test_request_validation_problems_in_korean_and_pydantics_english_otherwise(
+    as_user: Callable[[str], TestClient], opcon: Plan
+) -> None:
+    """A malformed request body: the field's location, then the problem, in the reader's
+    language; English is Pydantic's own message."""
+    api = as_user("admin")
+    url = "/api/v1/admin/users"
+    english = api.post(url, json={"password": "x" * 20})
+    assert english.status_code == 422
+    assert "username: Field required" in english.json()["detail"]
+    korean = api.post(url, json={"password": "x" * 20}, headers={"Accept-Language": "ko"})
+    assert korean.status_code == 422
+    assert "username: 필수 항목입니다" in korean.json()["detail"], korean.json()

@@ -25,6 +25,7 @@ from accord.i18n import gettext as _
 from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound, throttle
 
+from . import validation
 from .api import account as api_account
 from .api import admin as api_admin
 from .api import audit as api_audit
@@ -272,10 +273,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        return error(request, 422, problems)
+        i18n.activate(request_locale(request))
+        return error(request, 422, validation.problems(exc.errors()))
 
     return app
 
