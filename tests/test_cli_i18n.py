@@ -361,3 +361,169 @@ def test_every_message_the_cli_prints_goes_through_gettext() -> None:
         for p in untranslated(path.read_text("utf-8"), path.name)
     ]
     assert not problems, "printed without _():\n" + "\n".join(problems)
+
+
+# -- --help ------------------------------------------------------------------------------
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def _ko(english: str) -> str:
+    """The Korean of a help text, checked to be a translation."""
+    korean = i18n.translations("ko").gettext(english)
+    assert korean != english and HANGUL.search(korean), f"no Korean for {english!r}"
+    return korean
+
+
+ROOT_HELP = "accord: conditions-based transitions, jointly evaluated."
+PLAN_LIST_HELP = "List the plans in the workspace."
+DATA_DIR_HELP = "Workspace directory (default .accord)."
+
+
+@pytest.mark.parametrize(
+    ("args", "more"),
+    [
+        (["--lang", "ko", "--help"], {}),  # --lang is eager: read before --help
+        (["--help"], {"ACCORD_LANG": "ko"}),
+        (["--help"], {"LANG": "ko_KR.UTF-8"}),
+        ([], {"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}),  # no_args_is_help
+    ],
+)
+def test_the_root_help_in_korean_by_option_variable_and_locale(
+    env: dict[str, str | None], args: list[str], more: dict[str, str]
+) -> None:
+    result = run(env, *args, **more)
+    assert result.exit_code in (0, 2), result.output  # Click exits 2 for no_args_is_help
+    assert _ko(ROOT_HELP) in result.output
+    assert _ko("Commands") in result.output and _ko("Show this message and exit.") in result.output
+    assert _ko("Plans: create one from a framework file, list them.") in result.output  # a row
+    assert ROOT_HELP not in result.output and "Show this message" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "more"),
+    [
+        (["--lang", "ko", "plan", "list", "--help"], {}),  # the root callback runs first
+        (["plan", "list", "--help"], {"ACCORD_LANG": "ko"}),
+        (["plan", "list", "--help"], {"LANG": "ko_KR.UTF-8"}),
+        (["--lang", "ko", "plan", "list", "--help"], {"ACCORD_LANG": "en"}),
+    ],
+)
+def test_a_subcommand_help_in_korean_by_option_variable_and_locale(
+    env: dict[str, str | None], args: list[str], more: dict[str, str]
+) -> None:
+    result = run(env, *args, **more)
+    assert result.exit_code == 0, result.output
+    assert _ko(PLAN_LIST_HELP) in result.output
+    assert _ko(DATA_DIR_HELP) in result.output  # an option's help=, shared by many commands
+    assert _ko("Options") in result.output and _ko("[env var: {}]").format("ACCORD_DATA_DIR") in (
+        result.output
+    )
+    assert PLAN_LIST_HELP not in result.output and DATA_DIR_HELP not in result.output
+
+
+def test_english_help_is_unchanged_after_a_korean_one(env: dict[str, str | None]) -> None:
+    before = [run(env, *args).output for args in (["--help"], ["plan", "--help"])]
+    assert HANGUL.search(run(env, "--lang", "ko", "plan", "--help").output)
+    assert HANGUL.search(run(env, "--help", ACCORD_LANG="ko").output)
+    after = [run(env, *args).output for args in (["--help"], ["plan", "--help"])]
+    assert after == before  # the msgids were put back after the Korean help
+    assert ROOT_HELP in before[0] and "Plans: create one from a framework file" in before[1]
+    assert "Show this message and exit." in before[1] and "╭─ Commands ─" in before[1]
+    assert not any(HANGUL.search(text) for text in before)
+    assert "--lang ko" not in before[0]  # English: --lang en, or nothing set
+    assert not HANGUL.search(run(env, "--lang", "en", "--help", ACCORD_LANG="ko").output)
+
+
+def test_every_command_and_group_draws_its_help_in_the_cli_language() -> None:
+    from typer.main import get_command
+
+    from accord.cli.helptext import HelpCommand, HelpGroup
+
+    def walk(command: object, path: str) -> Iterator[str]:
+        if not isinstance(command, HelpCommand | HelpGroup):
+            yield path or "accord"
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, f"{path} {name}".strip())
+
+    assert not list(walk(get_command(app), "")), "not made by accord.cli.helptext.Typer"
+
+
+def help_not_marked(source: str, filename: str = "<src>") -> list[str]:
+    """Help texts that would stay English: a `help=` that is not `N_("literal")`, a command's
+    docstring (Typer would show it, untranslated), a command without a marked `help=`, a
+    typer.Typer (its commands would not translate their help)."""
+    problems = []
+    for node in ast.walk(ast.parse(source, filename)):
+        where = f"{filename}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.keyword) and node.arg == "help":
+            value = node.value
+            marked = (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id == "N_"
+                and len(value.args) == 1
+                and isinstance(value.args[0], ast.Constant)
+                and isinstance(value.args[0].value, str)
+            )
+            if not marked:
+                problems.append(f"{where}: help= without N_(literal)")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "Typer"
+            and getattr(node.func.value, "id", "") == "typer"
+        ):
+            problems.append(f"{where}: typer.Typer instead of helptext.Typer")
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for deco in node.decorator_list:
+                if not (
+                    isinstance(deco, ast.Call)
+                    and isinstance(deco.func, ast.Attribute)
+                    and deco.func.attr in ("command", "callback")
+                ):
+                    continue
+                if ast.get_docstring(node) is not None:
+                    problems.append(f"{where}: docstring of command {node.name}")
+                if not any(k.arg == "help" for k in deco.keywords):
+                    problems.append(f"{where}: command {node.name} without help=")
+    return sorted(problems)
+
+
+def test_the_help_checker_finds_help_that_would_stay_english() -> None:
+    bad = '''
+sub = typer.Typer(help="Things.")
+@sub.command("list")
+def things(x: str = typer.Option(None, help="A thing.")) -> None:
+    """List the things."""
+@app.command(help=N_(f"{x}"))
+def other(y: str = typer.Argument(..., help=_("Why."))) -> None:
+    pass
+'''
+    assert help_not_marked(bad) == [
+        "<src>:2: help= without N_(literal)",
+        "<src>:2: typer.Typer instead of helptext.Typer",
+        "<src>:4: command things without help=",
+        "<src>:4: docstring of command things",
+        "<src>:4: help= without N_(literal)",
+        "<src>:6: help= without N_(literal)",
+        "<src>:7: help= without N_(literal)",
+    ]
+    good = '''
+sub = Typer(help=N_("Things."), no_args_is_help=True)
+@sub.command("list", help=N_("List the things."))
+def things(x: str = typer.Option(None, help=N_("A thing."))) -> None:
+    pass
+def helper() -> None:
+    """Not a command: a helper keeps its docstring."""
+'''
+    assert help_not_marked(good) == []
+
+
+def test_every_help_text_of_the_cli_is_marked_for_translation() -> None:
+    problems = [
+        p
+        for path in sorted(CLI.glob("*.py"))
+        for p in help_not_marked(path.read_text("utf-8"), path.name)
+    ]
+    assert not problems, "help text Typer would show in English only:\n" + "\n".join(problems)

@@ -17,6 +17,8 @@ from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, created_plan, fail, out, settings_for, workspace_session
+from .helptext import Typer
+from .language import N_
 from .plans import plan_app
 from .users import token_app, user_app
 
@@ -30,19 +32,20 @@ def _party(value: str) -> tuple[str, str]:
     return code.strip(), name.strip()
 
 
-@plan_app.command("new")
+@plan_app.command(
+    "new", help=N_("Create a plan from a bundled template (the New-plan page's templates).")
+)
 def plan_new(
-    code: str = typer.Argument(..., help="The new plan's code (no spaces)."),
+    code: str = typer.Argument(..., help=N_("The new plan's code (no spaces).")),
     template: str = typer.Option(
-        "bilateral", "--template", help="Bundled template: bilateral (blank) or opcon."
+        "bilateral", "--template", help=N_("Bundled template: bilateral (blank) or opcon.")
     ),
-    title: str | None = typer.Option(None, "--title", help="Replace the template's title."),
+    title: str | None = typer.Option(None, "--title", help=N_("Replace the template's title.")),
     party: list[str] = typer.Option(
-        [], "--party", help="Rename a party, as CODE=Name; give one per party, in order."
+        [], "--party", help=N_("Rename a party, as CODE=Name; give one per party, in order.")
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Create a plan from a bundled template (the New-plan page's templates)."""
     parties = [_party(p) for p in party] or None
     with workspace_session(settings_for(data_dir), initialise=True) as session:
         plan = new_plan.create(
@@ -57,20 +60,22 @@ def plan_new(
         out.print(created_plan(plan.code, plan.title, listed), highlight=False)
 
 
-party_app = typer.Typer(help="The parties of each plan.", no_args_is_help=True)
+party_app = Typer(help=N_("The parties of each plan."), no_args_is_help=True)
 app.add_typer(party_app, name="party")
 
 
-@party_app.command("rename")
+@party_app.command(
+    "rename",
+    help=N_("Rename a party of a plan (the administration page's Parties list does the same)."),
+)
 def party_rename(
-    code: str = typer.Argument(..., help="The party's code, e.g. ROK (it does not change)."),
-    name: str = typer.Argument(..., help="The new name shown for the party."),
+    code: str = typer.Argument(..., help=N_("The party's code, e.g. ROK (it does not change).")),
+    name: str = typer.Argument(..., help=N_("The new name shown for the party.")),
     plan: str | None = typer.Option(
-        None, "--plan", help="The plan of the party (needed when several plans have the code)."
+        None, "--plan", help=N_("The plan of the party (needed when several plans have the code).")
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Rename a party of a plan (the administration page's Parties list does the same)."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = admin.rename_party(
             session=session, actor=SYSTEM, plan_code=plan, code=code, name=name
@@ -86,9 +91,11 @@ def party_rename(
     )
 
 
-@user_app.command("list")
+@user_app.command(
+    "list",
+    help=N_("List the accounts with their roles, whether they are active, and their live tokens."),
+)
 def user_list(data_dir: Path | None = DATA_DIR) -> None:
-    """List the accounts with their roles, whether they are active, and their live tokens."""
     with workspace_session(settings_for(data_dir)) as session:
         users = admin.list_users(session=session, actor=SYSTEM)
     table = Table(box=box.SIMPLE_HEAD)
@@ -106,12 +113,13 @@ def user_list(data_dir: Path | None = DATA_DIR) -> None:
     out.print(table)
 
 
-@token_app.command("list")
+@token_app.command(
+    "list", help=N_("List API tokens (never their secrets: the first characters identify them).")
+)
 def token_list(
-    username: str | None = typer.Argument(None, help="Only this user's tokens."),
+    username: str | None = typer.Argument(None, help=N_("Only this user's tokens.")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """List API tokens (never their secrets: the first characters identify them)."""
     with workspace_session(settings_for(data_dir)) as session:
         tokens = admin.list_tokens(session=session, actor=SYSTEM)
     tokens = [t for t in tokens if username is None or t["user"] == username]
@@ -135,12 +143,11 @@ def token_list(
     out.print(table)
 
 
-@token_app.command("revoke")
+@token_app.command("revoke", help=N_("Revoke an API token: it stops working at once."))
 def token_revoke(
-    token: str = typer.Argument(..., help="The token's id (from `accord token list`)."),
+    token: str = typer.Argument(..., help=N_("The token's id (from `accord token list`).")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Revoke an API token: it stops working at once."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = admin.revoke_token(session=session, actor=SYSTEM, uid=token)
     out.print(

@@ -11,8 +11,10 @@ from accord.services import audit
 
 from .base import app
 from .common import DATA_DIR, out, settings_for, workspace_session
+from .helptext import Typer
+from .language import N_
 
-audit_app = typer.Typer(help="The audit trail of every write.", no_args_is_help=True)
+audit_app = Typer(help=N_("The audit trail of every write."), no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
@@ -21,9 +23,11 @@ def broken(at: object, reason: object) -> str:
     return _("audit trail BROKEN at record %(at)s: %(reason)s", at=at, reason=reason)
 
 
-@audit_app.command("verify")
+@audit_app.command(
+    "verify",
+    help=N_("Walk the audit trail's hash chain and report the first broken record, if any."),
+)
 def verify(data_dir: Path | None = DATA_DIR) -> None:
-    """Walk the audit trail's hash chain and report the first broken record, if any."""
     with workspace_session(settings_for(data_dir)) as session:
         result = audit.verify(session)
     # the verdict goes to standard output either way; exit status 1 lets scripts alert on it

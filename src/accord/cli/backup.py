@@ -15,20 +15,26 @@ from accord.services import audit
 from .audit import broken
 from .base import app
 from .common import DATA_DIR, cannot_use, fail, out, settings_for, shown
+from .language import N_
 
 
-@app.command("backup")
+@app.command(
+    "backup", help=N_("Back up the database and the evidence files into one verifiable archive.")
+)
 def backup(
-    file: Path = typer.Argument(..., help="The archive to write, e.g. accord-2026-11-27.tar.gz."),
+    file: Path = typer.Argument(
+        ..., help=N_("The archive to write, e.g. accord-2026-11-27.tar.gz.")
+    ),
     logical: bool = typer.Option(
         False,
         "--logical",
-        help="Write a logical export (restores into SQLite or PostgreSQL) instead of the "
-        "database's own format.",
+        help=N_(
+            "Write a logical export (restores into SQLite or PostgreSQL) instead of the "
+            "database's own format."
+        ),
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Back up the database and the evidence files into one verifiable archive."""
     settings = settings_for(data_dir)
     url = settings.resolved_database_url()
     engine = make_engine(url)
@@ -64,15 +70,16 @@ def backup(
     )
 
 
-@app.command("restore")
+@app.command(
+    "restore", help=N_("Restore a backup (stop the server first), then verify the audit trail.")
+)
 def restore(
-    file: Path = typer.Argument(..., help="An archive written by `accord backup`."),
+    file: Path = typer.Argument(..., help=N_("An archive written by `accord backup`.")),
     replace: bool = typer.Option(
-        False, "--replace", help="Drop what the database holds before restoring into it."
+        False, "--replace", help=N_("Drop what the database holds before restoring into it.")
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Restore a backup (stop the server first), then verify the audit trail."""
     settings = settings_for(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url()

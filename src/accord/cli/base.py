@@ -10,9 +10,11 @@ import typer
 from accord import i18n
 
 from . import language
+from .helptext import Typer
+from .language import N_
 
-app = typer.Typer(
-    help="accord: conditions-based transitions, jointly evaluated.",
+app = Typer(
+    help=N_("accord: conditions-based transitions, jointly evaluated."),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -23,17 +25,19 @@ class Lang(enum.StrEnum):
     ko = "ko"
 
 
-@app.callback()
+@app.callback(help=N_("accord: conditions-based transitions, jointly evaluated."))
 def root(
     ctx: typer.Context,
     lang: Lang | None = typer.Option(
         None,
         "--lang",
-        help="Language of the messages: en or ko (default: ACCORD_LANG, else the locale's "
-        "LC_ALL, LC_MESSAGES or LANG, else en).",
+        is_eager=True,  # read before an eager --help: `accord --lang ko --help`
+        help=N_(
+            "Language of the messages: en or ko (default: ACCORD_LANG, else the locale's "
+            "LC_ALL, LC_MESSAGES or LANG, else en)."
+        ),
     ),
 ) -> None:
-    """accord: conditions-based transitions, jointly evaluated."""
     # for the whole command, services' messages included; restored when the command ends
     chosen = language.choose(lang.value if lang else None, os.environ)
     ctx.with_resource(i18n.use_locale(chosen))

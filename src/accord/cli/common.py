@@ -21,11 +21,13 @@ from accord.permissions import Forbidden
 from accord.services import Conflict, Invalid, NotFound, accounts, frameworks, throttle
 from accord.services.actors import SYSTEM, Actor, actor_for
 
+from .language import N_
+
 out = Console()
 err = Console(stderr=True)
 
 DATA_DIR = typer.Option(
-    None, "--data-dir", envvar="ACCORD_DATA_DIR", help="Workspace directory (default .accord)."
+    None, "--data-dir", envvar="ACCORD_DATA_DIR", help=N_("Workspace directory (default .accord).")
 )
 
 
@@ -123,7 +125,7 @@ TOKEN = typer.Option(
     None,
     "--token",
     envvar="ACCORD_TOKEN",
-    help="API token of the user to act as (from `accord token create`).",
+    help=N_("API token of the user to act as (from `accord token create`)."),
 )
 
 

@@ -27,16 +27,18 @@ from .common import (
     token_actor,
     workspace_session,
 )
+from .helptext import Typer
+from .language import N_
 
-evaluation_app = typer.Typer(help="Evaluations: create, open, status.", no_args_is_help=True)
-reconcile_app = typer.Typer(help="Reconcile divergent ratings.", no_args_is_help=True)
-action_app = typer.Typer(help="Action items.", no_args_is_help=True)
+evaluation_app = Typer(help=N_("Evaluations: create, open, status."), no_args_is_help=True)
+reconcile_app = Typer(help=N_("Reconcile divergent ratings."), no_args_is_help=True)
+action_app = Typer(help=N_("Action items."), no_args_is_help=True)
 app.add_typer(evaluation_app, name="evaluation")
 app.add_typer(reconcile_app, name="reconcile")
 app.add_typer(action_app, name="action")
 
-PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
-PARTY = typer.Option(None, "--party", help="Party to act for, if you act for several.")
+PLAN = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan)."))
+PARTY = typer.Option(None, "--party", help=N_("Party to act for, if you act for several."))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -96,17 +98,21 @@ def _actor(session, token: str | None, *, required: bool) -> Actor:  # type: ign
     return SYSTEM
 
 
-@evaluation_app.command("create")
+@evaluation_app.command(
+    "create",
+    help=N_("Plan an evaluation on the current agreed framework version (local operator)."),
+)
 def evaluation_create(
-    code: str = typer.Argument(..., help="Short code of the evaluation, e.g. 2027."),
-    held_on: str = typer.Option(..., "--held-on", help="Date of the evaluation, YYYY-MM-DD."),
-    label: str = typer.Option("", "--label", help="Title, e.g. '2027 annual joint evaluation'."),
-    kind: str = typer.Option("annual", "--kind", help="annual, stage or adhoc."),
-    due_on: str | None = typer.Option(None, "--due-on", help="Rating deadline, YYYY-MM-DD."),
+    code: str = typer.Argument(..., help=N_("Short code of the evaluation, e.g. 2027.")),
+    held_on: str = typer.Option(..., "--held-on", help=N_("Date of the evaluation, YYYY-MM-DD.")),
+    label: str = typer.Option(
+        "", "--label", help=N_("Title, e.g. '2027 annual joint evaluation'.")
+    ),
+    kind: str = typer.Option("annual", "--kind", help=N_("annual, stage or adhoc.")),
+    due_on: str | None = typer.Option(None, "--due-on", help=N_("Rating deadline, YYYY-MM-DD.")),
     plan: str | None = PLAN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Plan an evaluation on the current agreed framework version (local operator)."""
     held, due = _date(held_on, "--held-on"), _date(due_on, "--due-on")
     assert held is not None
     with workspace_session(settings_for(data_dir)) as session:
@@ -131,14 +137,13 @@ def evaluation_create(
         )
 
 
-@evaluation_app.command("open")
+@evaluation_app.command("open", help=N_("Open a planned evaluation for rating (local operator)."))
 def evaluation_open(
-    code: str = typer.Argument(..., help="Evaluation code."),
-    due_on: str | None = typer.Option(None, "--due-on", help="Rating deadline, YYYY-MM-DD."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
+    due_on: str | None = typer.Option(None, "--due-on", help=N_("Rating deadline, YYYY-MM-DD.")),
     plan: str | None = PLAN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Open a planned evaluation for rating (local operator)."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = lifecycle.open_evaluation(
             session=session,
@@ -150,14 +155,15 @@ def evaluation_open(
     _print_status(doc)
 
 
-@evaluation_app.command("status")
+@evaluation_app.command(
+    "status", help=N_("Status, deadline, which parties submitted, and your party's progress.")
+)
 def evaluation_status(
-    code: str = typer.Argument(..., help="Evaluation code."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Status, deadline, which parties submitted, and your party's progress."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = _actor(session, token, required=False)
         doc = ratings.status(
@@ -166,21 +172,22 @@ def evaluation_status(
     _print_status(doc)
 
 
-@app.command()
+@app.command(
+    help=N_("Rate one standard for your party (an evaluator; while the evaluation is open).")
+)
 def rate(
-    code: str = typer.Argument(..., help="Evaluation code."),
-    standard: str = typer.Argument(..., help="Standard code, e.g. C1.1.1."),
-    level: str = typer.Argument(..., help="A level label of the standard's scale, or N/A."),
-    rationale: str = typer.Option("", "--rationale", help="Why this level."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
+    standard: str = typer.Argument(..., help=N_("Standard code, e.g. C1.1.1.")),
+    level: str = typer.Argument(..., help=N_("A level label of the standard's scale, or N/A.")),
+    rationale: str = typer.Option("", "--rationale", help=N_("Why this level.")),
     version: int | None = typer.Option(
-        None, "--version", help="Version you last saw (default: the current one)."
+        None, "--version", help=N_("Version you last saw (default: the current one).")
     ),
     party: str | None = PARTY,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Rate one standard for your party (an evaluator; while the evaluation is open)."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
         plan_code = _plan_code(session, plan)
@@ -218,15 +225,14 @@ def rate(
     )
 
 
-@app.command()
+@app.command(help=N_("Submit your party's ratings; final unless every party agrees to reopen."))
 def submit(
-    code: str = typer.Argument(..., help="Evaluation code."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
     party: str | None = PARTY,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Submit your party's ratings; final unless every party agrees to reopen."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = ratings.submit(
             session=session,
@@ -238,15 +244,16 @@ def submit(
     _print_status(doc)
 
 
-@reconcile_app.command("queue")
+@reconcile_app.command(
+    "queue", help=N_("Divergent standards, widest gaps first, with proposals and approvals.")
+)
 def reconcile_queue(
-    code: str = typer.Argument(..., help="Evaluation code."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Divergent standards, widest gaps first, with proposals and approvals."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = reconciliation.queue(
             session=session,
@@ -283,18 +290,19 @@ def reconcile_queue(
     out.print(table)
 
 
-@reconcile_app.command("propose")
+@reconcile_app.command(
+    "propose", help=N_("Propose (or counter with) a joint level for a divergent standard.")
+)
 def reconcile_propose(
-    code: str = typer.Argument(..., help="Evaluation code."),
-    standard: str = typer.Argument(..., help="Standard code."),
-    level: str = typer.Argument(..., help="Proposed joint level."),
-    rationale: str = typer.Option(..., "--rationale", help="Why this joint level."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
+    standard: str = typer.Argument(..., help=N_("Standard code.")),
+    level: str = typer.Argument(..., help=N_("Proposed joint level.")),
+    rationale: str = typer.Option(..., "--rationale", help=N_("Why this joint level.")),
     party: str | None = PARTY,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Propose (or counter with) a joint level for a divergent standard."""
     with workspace_session(settings_for(data_dir)) as session:
         item = reconciliation.propose(
             session=session,
@@ -317,16 +325,15 @@ def reconcile_propose(
     )
 
 
-@reconcile_app.command("approve")
+@reconcile_app.command("approve", help=N_("Approve the standing proposal for a standard."))
 def reconcile_approve(
-    code: str = typer.Argument(..., help="Evaluation code."),
-    standard: str = typer.Argument(..., help="Standard code."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
+    standard: str = typer.Argument(..., help=N_("Standard code.")),
     party: str | None = PARTY,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Approve the standing proposal for a standard."""
     with workspace_session(settings_for(data_dir)) as session:
         item = reconciliation.approve(
             session=session,
@@ -345,14 +352,17 @@ def reconcile_approve(
     out.print(line, highlight=False)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Conclude an evaluation whose divergences are all resolved (a signer, or the operator)."
+    )
+)
 def conclude(
-    code: str = typer.Argument(..., help="Evaluation code."),
+    code: str = typer.Argument(..., help=N_("Evaluation code.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Conclude an evaluation whose divergences are all resolved (a signer, or the operator)."""
     with workspace_session(settings_for(data_dir)) as session:
         doc = lifecycle.conclude(
             session=session,
@@ -363,13 +373,14 @@ def conclude(
     _print_status(doc)
 
 
-@action_app.command("list")
+@action_app.command("list", help=N_("The plan's action items."))
 def action_list(
-    status: str | None = typer.Option(None, "--status", help="open, in_progress, done, dropped"),
+    status: str | None = typer.Option(
+        None, "--status", help=N_("open, in_progress, done, dropped")
+    ),
     plan: str | None = PLAN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """The plan's action items."""
     with workspace_session(settings_for(data_dir)) as session:
         items = action_items.list_items(
             session=session, actor=SYSTEM, plan_code=_plan_code(session, plan), status=status

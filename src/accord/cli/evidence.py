@@ -28,11 +28,13 @@ from .common import (
     token_actor,
     workspace_session,
 )
+from .helptext import Typer
+from .language import N_
 
-evidence_app = typer.Typer(help="Evidence behind ratings.", no_args_is_help=True)
+evidence_app = Typer(help=N_("Evidence behind ratings."), no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 
-PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+PLAN = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan)."))
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -44,33 +46,39 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise fail(bad_date(option, value)) from None
 
 
-@evidence_app.command("add")
+@evidence_app.command(
+    "add",
+    help=N_(
+        "Attach a file, link or note to a party's or the joint rating of a standard, or to an\n"
+        "action item."
+    ),
+)
 def evidence_add(
-    evaluation: str = typer.Argument(..., help="Evaluation code, e.g. 2026."),
+    evaluation: str = typer.Argument(..., help=N_("Evaluation code, e.g. 2026.")),
     standard: str | None = typer.Argument(
-        None, help="Standard code, e.g. C1.1.1 (or give --action-item instead)."
+        None, help=N_("Standard code, e.g. C1.1.1 (or give --action-item instead).")
     ),
     action_item: str | None = typer.Option(
-        None, "--action-item", help="Attach to this action item (its uid) instead of a rating."
+        None, "--action-item", help=N_("Attach to this action item (its uid) instead of a rating.")
     ),
-    file: Path | None = typer.Option(None, "--file", help="A file to attach."),
-    link: str | None = typer.Option(None, "--link", help="An http(s) address to attach."),
-    note: str | None = typer.Option(None, "--note", help="A note to attach."),
-    title: str = typer.Option("", "--title", help="Title (default: file name, address or note)."),
+    file: Path | None = typer.Option(None, "--file", help=N_("A file to attach.")),
+    link: str | None = typer.Option(None, "--link", help=N_("An http(s) address to attach.")),
+    note: str | None = typer.Option(None, "--note", help=N_("A note to attach.")),
+    title: str = typer.Option(
+        "", "--title", help=N_("Title (default: file name, address or note).")
+    ),
     party: str | None = typer.Option(
-        None, "--party", help="The party whose rating it backs (default: your own party)."
+        None, "--party", help=N_("The party whose rating it backs (default: your own party).")
     ),
-    joint: bool = typer.Option(False, "--joint", help="Attach to the joint rating instead."),
+    joint: bool = typer.Option(False, "--joint", help=N_("Attach to the joint rating instead.")),
     party_only: bool = typer.Option(
-        False, "--party-only", help="Releasable to your own party only (default: shared)."
+        False, "--party-only", help=N_("Releasable to your own party only (default: shared).")
     ),
-    expires: str | None = typer.Option(None, "--expires", help="Expiry date, YYYY-MM-DD."),
+    expires: str | None = typer.Option(None, "--expires", help=N_("Expiry date, YYYY-MM-DD.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Attach a file, link or note to a party's or the joint rating of a standard, or to an
-    action item."""
     given = [x for x in (file, link, note) if x is not None]
     if len(given) != 1:
         raise fail(_("give exactly one of --file, --link, --note"))
@@ -150,15 +158,17 @@ def evidence_add(
     out.print(line, highlight=False)
 
 
-@evidence_app.command("list")
+@evidence_app.command(
+    "list",
+    help=N_("The evidence of an evaluation that you (or, without --token, the operator) may see."),
+)
 def evidence_list(
-    evaluation: str = typer.Argument(..., help="Evaluation code, e.g. 2026."),
-    standard: str | None = typer.Option(None, "--standard", help="Only this standard."),
+    evaluation: str = typer.Argument(..., help=N_("Evaluation code, e.g. 2026.")),
+    standard: str | None = typer.Option(None, "--standard", help=N_("Only this standard.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """The evidence of an evaluation that you (or, without --token, the operator) may see."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = actor_or_operator(session, token)
         items = evidence_service.list_evidence(
@@ -199,14 +209,16 @@ def evidence_list(
     out.print(_("%(n)s item(s)", n=len(items)), highlight=False)
 
 
-@evidence_app.command("remove")
+@evidence_app.command(
+    "remove",
+    help=N_("Remove evidence of your party (not once its evaluation is concluded or signed)."),
+)
 def evidence_remove(
-    uid: str = typer.Argument(..., help="The evidence's uid (from `accord evidence list`)."),
+    uid: str = typer.Argument(..., help=N_("The evidence's uid (from `accord evidence list`).")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Remove evidence of your party (not once its evaluation is concluded or signed)."""
     settings = settings_for(data_dir)
     with workspace_session(settings) as session:
         actor = token_actor(session, token)
@@ -225,20 +237,22 @@ def evidence_remove(
     out.print(line, highlight=False)
 
 
-@evidence_app.command("carry-forward")
+@evidence_app.command(
+    "carry-forward",
+    help=N_("Carry the rating evidence of SOURCE into TARGET as references (administrators)."),
+)
 def evidence_carry_forward(
-    source: str = typer.Argument(..., help="Evaluation to carry from, e.g. 2025."),
-    target: str = typer.Argument(..., help="Evaluation to carry into, e.g. 2026."),
+    source: str = typer.Argument(..., help=N_("Evaluation to carry from, e.g. 2025.")),
+    target: str = typer.Argument(..., help=N_("Evaluation to carry into, e.g. 2026.")),
     plan: str | None = PLAN,
     token: str | None = typer.Option(
         None,
         "--token",
         envvar="ACCORD_TOKEN",
-        help="API token of an administrator (default: the local operator).",
+        help=N_("API token of an administrator (default: the local operator)."),
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Carry the rating evidence of SOURCE into TARGET as references (administrators)."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = actor_or_operator(session, token)
         result = lifecycle.carry_forward(

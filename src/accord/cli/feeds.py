@@ -23,28 +23,31 @@ from .common import (
     settings_for,
     workspace_session,
 )
+from .helptext import Typer
+from .language import N_
 
-feeds_app = typer.Typer(help="Open-source feeds (RSS, Atom, local files).", no_args_is_help=True)
+feeds_app = Typer(help=N_("Open-source feeds (RSS, Atom, local files)."), no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 
-PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
-UID = typer.Argument(..., help="The feed's uid (from `accord feeds list`).")
+PLAN = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan)."))
+UID = typer.Argument(..., help=N_("The feed's uid (from `accord feeds list`)."))
 
 
-@feeds_app.command("add")
+@feeds_app.command(
+    "add", help=N_("Subscribe the plan to a feed; nothing is fetched until `accord feeds poll`.")
+)
 def feeds_add(
     location: str = typer.Argument(
-        ..., help="An http(s) address, or a local feed file or directory of feed files."
+        ..., help=N_("An http(s) address, or a local feed file or directory of feed files.")
     ),
-    title: str = typer.Option("", "--title", help="Title (default: the feed's own title)."),
+    title: str = typer.Option("", "--title", help=N_("Title (default: the feed's own title).")),
     interval: int | None = typer.Option(
-        None, "--interval", help="Minutes between polls (default ACCORD_FEED_INTERVAL_MINUTES)."
+        None, "--interval", help=N_("Minutes between polls (default ACCORD_FEED_INTERVAL_MINUTES).")
     ),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Subscribe the plan to a feed; nothing is fetched until `accord feeds poll`."""
     settings = settings_for(data_dir)
     with workspace_session(settings) as session:
         actor = actor_or_operator(session, token)
@@ -68,11 +71,10 @@ def feeds_add(
     )
 
 
-@feeds_app.command("list")
+@feeds_app.command("list", help=N_("The plan's feeds: state, last poll, next poll, items."))
 def feeds_list(
     plan: str | None = PLAN, token: str | None = TOKEN, data_dir: Path | None = DATA_DIR
 ) -> None:
-    """The plan's feeds: state, last poll, next poll, items."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = actor_or_operator(session, token)
         items = feed_service.list_feeds(
@@ -125,36 +127,35 @@ def _set_active(
     out.print(line, highlight=False)
 
 
-@feeds_app.command("pause")
+@feeds_app.command("pause", help=N_("Stop polling a feed; its items stay."))
 def feeds_pause(
     uid: str = UID,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Stop polling a feed; its items stay."""
     _set_active(uid, False, plan, token, data_dir)
 
 
-@feeds_app.command("resume")
+@feeds_app.command("resume", help=N_("Poll a paused feed again (it is due at once)."))
 def feeds_resume(
     uid: str = UID,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Poll a paused feed again (it is due at once)."""
     _set_active(uid, True, plan, token, data_dir)
 
 
-@feeds_app.command("remove")
+@feeds_app.command(
+    "remove", help=N_("Unsubscribe; the items only this feed brought are removed with it.")
+)
 def feeds_remove(
     uid: str = UID,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Unsubscribe; the items only this feed brought are removed with it."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = actor_or_operator(session, token)
         result = feed_service.remove_feed(
@@ -169,16 +170,19 @@ def feeds_remove(
     )
 
 
-@feeds_app.command("poll")
+@feeds_app.command(
+    "poll", help=N_("Fetch the feeds that are due and store their new items (unreviewed).")
+)
 def feeds_poll(
     all_now: bool = typer.Option(
-        False, "--all-now", help="Poll every active feed now, due or not."
+        False, "--all-now", help=N_("Poll every active feed now, due or not.")
     ),
-    plan: str | None = typer.Option(None, "--plan", help="Only this plan (default: every plan)."),
+    plan: str | None = typer.Option(
+        None, "--plan", help=N_("Only this plan (default: every plan).")
+    ),
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Fetch the feeds that are due and store their new items (unreviewed)."""
     settings = settings_for(data_dir)
     with workspace_session(settings) as session:
         actor = actor_or_operator(session, token)

@@ -19,28 +19,33 @@ from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, out, settings_for, workspace_session
+from .language import N_
 
 
-@app.command("forecast")
+@app.command(
+    "forecast",
+    help=N_(
+        "Probability that the plan, its conditions and stages are met by their dates, median\n"
+        "dates with 80% intervals and the top risks; or, with --backtest, the forecast's skill."
+    ),
+)
 def forecast(
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     paths: int | None = typer.Option(
         None,
         "--paths",
-        help="Monte Carlo paths, 100 to 50,000 (default 10,000; 2,000 with --backtest).",
+        help=N_("Monte Carlo paths, 100 to 50,000 (default 10,000; 2,000 with --backtest)."),
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random generator."),
+    seed: int = typer.Option(0, "--seed", help=N_("Seed of the random generator.")),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Forecast from the history up to this evaluation (default: all)."
+        None, "--as-of", help=N_("Forecast from the history up to this evaluation (default: all).")
     ),
     backtest: bool = typer.Option(
-        False, "--backtest", help="Show the back-test (Brier scores, calibration) instead."
+        False, "--backtest", help=N_("Show the back-test (Brier scores, calibration) instead.")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the JSON document instead."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the JSON document instead.")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Probability that the plan, its conditions and stages are met by their dates, median
-    dates with 80% intervals and the top risks; or, with --backtest, the forecast's skill."""
     with workspace_session(settings_for(data_dir)) as session:
         code = plans.default_plan(session=session, code=plan).code
         if backtest:

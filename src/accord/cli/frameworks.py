@@ -32,14 +32,16 @@ from .common import (
     token_actor,
     workspace_session,
 )
+from .helptext import Typer
+from .language import N_
 
-framework_app = typer.Typer(
-    help="Framework versions: import a draft, propose it, approve it, compare versions.",
+framework_app = Typer(
+    help=N_("Framework versions: import a draft, propose it, approve it, compare versions."),
     no_args_is_help=True,
 )
 app.add_typer(framework_app, name="framework")
 
-PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+PLAN = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan)."))
 
 
 def _read(file: Path) -> str:
@@ -55,9 +57,11 @@ def _approvals(info: versions.VersionInfo) -> str:
     return ", ".join(f"{a.party} {'✓' if a.approved else '…'}" for a in info.approvals)
 
 
-@framework_app.command("list")
+@framework_app.command(
+    "list",
+    help=N_("List the plan's framework versions: status, standards, approvals, content hash."),
+)
 def framework_list(plan: str | None = PLAN, data_dir: Path | None = DATA_DIR) -> None:
-    """List the plan's framework versions: status, standards, approvals, content hash."""
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
         code = the_plan.code
@@ -96,15 +100,17 @@ def _file_framework(arg: str) -> Framework:
     return fw
 
 
-@framework_app.command("diff")
+@framework_app.command(
+    "diff",
+    help=N_("Show added, removed and changed standards (and stages, tree, scales) from A to B."),
+)
 def framework_diff(
-    a: str = typer.Argument(..., help="The older version: a version label or a YAML file."),
-    b: str = typer.Argument(..., help="The newer version: a version label or a YAML file."),
+    a: str = typer.Argument(..., help=N_("The older version: a version label or a YAML file.")),
+    b: str = typer.Argument(..., help=N_("The newer version: a version label or a YAML file.")),
     plan: str | None = PLAN,
-    as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the diff as JSON.")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Show added, removed and changed standards (and stages, tree, scales) from A to B."""
     frameworks: dict[str, Framework] = {
         arg: _file_framework(arg) for arg in (a, b) if _is_file(arg)
     }
@@ -197,13 +203,15 @@ def print_diff(d: FrameworkDiff, a: str, b: str) -> None:
             out.print(f"  {_change_line(c)}")
 
 
-@framework_app.command("import")
+@framework_app.command(
+    "import",
+    help=N_("Import a framework file as a new draft version of the plan (as the local operator)."),
+)
 def framework_import(
-    file: Path = typer.Argument(..., help="Framework YAML file with a new version label."),
+    file: Path = typer.Argument(..., help=N_("Framework YAML file with a new version label.")),
     plan: str | None = PLAN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Import a framework file as a new draft version of the plan (as the local operator)."""
     text = _read(file)
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
@@ -224,13 +232,14 @@ def framework_import(
     )
 
 
-@framework_app.command("propose")
+@framework_app.command(
+    "propose", help=N_("Put a draft version to the parties for approval (as the local operator).")
+)
 def framework_propose(
-    version: str = typer.Argument(..., help="The draft version label."),
+    version: str = typer.Argument(..., help=N_("The draft version label.")),
     plan: str | None = PLAN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Put a draft version to the parties for approval (as the local operator)."""
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
         info = versions.propose(session=session, actor=SYSTEM, plan=the_plan, version=version)
@@ -246,17 +255,19 @@ def framework_propose(
     )
 
 
-@framework_app.command("approve")
+@framework_app.command(
+    "approve",
+    help=N_("Approve a proposed version for your party, as the user of an API token (a signer)."),
+)
 def framework_approve(
-    version: str = typer.Argument(..., help="The proposed version label."),
+    version: str = typer.Argument(..., help=N_("The proposed version label.")),
     plan: str | None = PLAN,
     party: str | None = typer.Option(
-        None, "--party", help="The party to approve for (when you sign for several)."
+        None, "--party", help=N_("The party to approve for (when you sign for several).")
     ),
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Approve a proposed version for your party, as the user of an API token (a signer)."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
         the_plan = plans.default_plan(session=session, code=plan)

@@ -19,6 +19,7 @@ from accord.services.actors import SYSTEM
 
 from .common import DATA_DIR, cannot_write, err, fail, out, settings_for, workspace_session, wrote
 from .frameworks import PLAN, framework_app
+from .language import N_
 
 
 @contextmanager
@@ -58,16 +59,17 @@ def _failed(exc: safe_input.ImportFailure) -> typer.Exit:
     return typer.Exit(1)
 
 
-@framework_app.command("export")
+@framework_app.command(
+    "export", help=N_("Write a stored framework version as canonical framework YAML.")
+)
 def framework_export(
-    version: str = typer.Argument(..., help="The framework version label to export."),
+    version: str = typer.Argument(..., help=N_("The framework version label to export.")),
     plan: str | None = PLAN,
     output: Path = typer.Option(
-        ..., "-o", "--output", help="File to write the YAML to ('-' for standard output)."
+        ..., "-o", "--output", help=N_("File to write the YAML to ('-' for standard output).")
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Write a stored framework version as canonical framework YAML."""
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
         fw = versions.framework_for(session=session, actor=SYSTEM, plan=the_plan, version=version)
@@ -89,14 +91,18 @@ class ScaleName(enum.StrEnum):
     yesno = "yesno"
 
 
-OUTPUT = typer.Option(None, "-o", "--output", help="Framework YAML file to write ('-': stdout).")
-CREATE = typer.Option(False, "--create-plan", help="Create the plan from the framework at once.")
-SCALE = typer.Option(ScaleName.implementation, "--scale", help="Rating scale preset.")
-THRESHOLD = typer.Option(
-    None, "--threshold", help="Level that counts as met (default: per scale, see docs)."
+OUTPUT = typer.Option(
+    None, "-o", "--output", help=N_("Framework YAML file to write ('-': stdout).")
 )
-PARTY = typer.Option(None, "--party", help="Party code (repeat for several; default: org).")
-CODE = typer.Option(None, "--plan", help="Code of the framework / plan to make.")
+CREATE = typer.Option(
+    False, "--create-plan", help=N_("Create the plan from the framework at once.")
+)
+SCALE = typer.Option(ScaleName.implementation, "--scale", help=N_("Rating scale preset."))
+THRESHOLD = typer.Option(
+    None, "--threshold", help=N_("Level that counts as met (default: per scale, see docs).")
+)
+PARTY = typer.Option(None, "--party", help=N_("Party code (repeat for several; default: org)."))
+CODE = typer.Option(None, "--plan", help=N_("Code of the framework / plan to make."))
 
 
 def _nowhere() -> typer.Exit:
@@ -123,15 +129,21 @@ def _finish(
         )
 
 
-@framework_app.command("import-oscal")
+@framework_app.command(
+    "import-oscal", help=N_("Turn an OSCAL catalog into a framework YAML file (or a plan).")
+)
 def framework_import_oscal(
-    catalog: Path = typer.Argument(..., help="OSCAL catalog in JSON."),
+    catalog: Path = typer.Argument(..., help=N_("OSCAL catalog in JSON.")),
     plan: str | None = CODE,
     group_depth: GroupDepth | None = typer.Option(
-        None, "--group-depth", help="1: groups are fields; 2: groups conditions, subgroups fields."
+        None,
+        "--group-depth",
+        help=N_("1: groups are fields; 2: groups conditions, subgroups fields."),
     ),
     enhancements: EnhancementMode = typer.Option(
-        EnhancementMode.nested, "--enhancements", help="Control enhancements nested or separate."
+        EnhancementMode.nested,
+        "--enhancements",
+        help=N_("Control enhancements nested or separate."),
     ),
     scale: ScaleName = SCALE,
     threshold: str | None = THRESHOLD,
@@ -140,7 +152,6 @@ def framework_import_oscal(
     create_plan: bool = CREATE,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Turn an OSCAL catalog into a framework YAML file (or a plan)."""
     if output is None and not create_plan:
         raise _nowhere()
     try:
@@ -176,14 +187,17 @@ def framework_import_oscal(
     _finish(result.text, output, create_plan, str(output or catalog), data_dir)
 
 
-@framework_app.command("import-ciso")
+@framework_app.command(
+    "import-ciso",
+    help=N_("Turn a CISO Assistant framework library into a framework YAML file (or a plan)."),
+)
 def framework_import_ciso(
-    file: Path = typer.Argument(..., help="CISO Assistant framework library (YAML)."),
+    file: Path = typer.Argument(..., help=N_("CISO Assistant framework library (YAML).")),
     plan: str | None = CODE,
     scale: ScaleName = typer.Option(
         ScaleName.implementation,
         "--scale",
-        help="Scale preset when the library has no scores_definition.",
+        help=N_("Scale preset when the library has no scores_definition."),
     ),
     threshold: str | None = THRESHOLD,
     party: list[str] | None = PARTY,
@@ -191,7 +205,6 @@ def framework_import_ciso(
     create_plan: bool = CREATE,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Turn a CISO Assistant framework library into a framework YAML file (or a plan)."""
     if output is None and not create_plan:
         raise _nowhere()
     try:

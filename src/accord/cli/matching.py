@@ -19,25 +19,34 @@ from .common import (
     workspace_session,
 )
 from .feeds import feeds_app
+from .language import N_
 
 
-@feeds_app.command("match")
+@feeds_app.command(
+    "match",
+    help=N_(
+        "Match every item of the plan to the standards of its current framework version again."
+    ),
+)
 def feeds_match(
     semantic: bool | None = typer.Option(
         None,
         "--semantic/--no-semantic",
-        help="Also match by meaning with the offline MiniLM model (default ACCORD_FEEDS_SEMANTIC).",
+        help=N_(
+            "Also match by meaning with the offline MiniLM model (default ACCORD_FEEDS_SEMANTIC)."
+        ),
     ),
     threshold: float | None = typer.Option(
         None,
         "--threshold",
-        help="Cosine similarity for a semantic match (default ACCORD_FEEDS_SEMANTIC_THRESHOLD).",
+        help=N_(
+            "Cosine similarity for a semantic match (default ACCORD_FEEDS_SEMANTIC_THRESHOLD)."
+        ),
     ),
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Match every item of the plan to the standards of its current framework version again."""
     settings = settings_for(data_dir)
     use_semantic = settings.feeds_semantic if semantic is None else semantic
     cut = settings.feeds_semantic_threshold if threshold is None else threshold

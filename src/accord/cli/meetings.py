@@ -31,17 +31,19 @@ from .common import (
     wrote,
 )
 from .common import workspace_session as _ws
+from .helptext import Typer
+from .language import N_
 
-meeting_app = typer.Typer(
-    help="Meetings of the plan's bodies and their briefs.", no_args_is_help=True
+meeting_app = Typer(
+    help=N_("Meetings of the plan's bodies and their briefs."), no_args_is_help=True
 )
-decision_app = typer.Typer(help="Decisions of the plan's bodies.", no_args_is_help=True)
+decision_app = Typer(help=N_("Decisions of the plan's bodies."), no_args_is_help=True)
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(decision_app, name="decision")
 
-PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
-JSON = typer.Option(False, "--json", help="Print JSON (the API's document) instead of a table.")
-MEETING = typer.Argument(..., help="The meeting: MCM-50, '50th MCM' or its uid.")
+PLAN = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan)."))
+JSON = typer.Option(False, "--json", help=N_("Print JSON (the API's document) instead of a table."))
+MEETING = typer.Argument(..., help=N_("The meeting: MCM-50, '50th MCM' or its uid."))
 MARK = {"public_record": "public record", "illustrative": "illustrative", "recorded": ""}
 
 
@@ -62,15 +64,16 @@ def _run(data_dir: Path | None, token: str | None, plan: str | None, fn: Any) ->
         return fn(session, actor, code)
 
 
-@meeting_app.command("list")
+@meeting_app.command(
+    "list", help=N_("The plan's meetings in date order, each marked public record or illustrative.")
+)
 def meeting_list(
-    body: str | None = typer.Option(None, "--body", help="Only this body's meetings."),
+    body: str | None = typer.Option(None, "--body", help=N_("Only this body's meetings.")),
     as_json: bool = JSON,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """The plan's meetings in date order, each marked public record or illustrative."""
     rows = _run(
         data_dir,
         token,
@@ -95,7 +98,10 @@ def meeting_list(
     out.print(table)
 
 
-@meeting_app.command("show")
+@meeting_app.command(
+    "show",
+    help=N_("One meeting: what was presented, its outcome, its decisions and their sources."),
+)
 def meeting_show(
     meeting: str = MEETING,
     as_json: bool = JSON,
@@ -103,7 +109,6 @@ def meeting_show(
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """One meeting: what was presented, its outcome, its decisions and their sources."""
     m = _run(
         data_dir,
         token,
@@ -135,21 +140,20 @@ def meeting_show(
         )
 
 
-@meeting_app.command("add")
+@meeting_app.command("add", help=N_("Record a meeting of one of the plan's bodies."))
 def meeting_add(
-    body: str = typer.Argument(..., help="A body the plan declares, e.g. MCM."),
-    date: str = typer.Argument(..., help="YYYY-MM-DD (or YYYY-MM, YYYY)."),
-    number: int | None = typer.Option(None, "--number", help="50 for the 50th MCM."),
-    place: str = typer.Option("", "--place", help="Where it meets."),
-    title: str = typer.Option("", "--title", help="A full title, if any."),
-    status: str = typer.Option("planned", "--status", help="planned, held or cancelled."),
-    outcome: str = typer.Option("", "--outcome", help="What it concluded."),
-    present: list[str] = typer.Option([], "--present", help="An evaluation presented to it."),
+    body: str = typer.Argument(..., help=N_("A body the plan declares, e.g. MCM.")),
+    date: str = typer.Argument(..., help=N_("YYYY-MM-DD (or YYYY-MM, YYYY).")),
+    number: int | None = typer.Option(None, "--number", help=N_("50 for the 50th MCM.")),
+    place: str = typer.Option("", "--place", help=N_("Where it meets.")),
+    title: str = typer.Option("", "--title", help=N_("A full title, if any.")),
+    status: str = typer.Option("planned", "--status", help=N_("planned, held or cancelled.")),
+    outcome: str = typer.Option("", "--outcome", help=N_("What it concluded.")),
+    present: list[str] = typer.Option([], "--present", help=N_("An evaluation presented to it.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Record a meeting of one of the plan's bodies."""
     m = _run(
         data_dir,
         token,
@@ -170,18 +174,19 @@ def meeting_add(
     )
 
 
-@meeting_app.command("update")
+@meeting_app.command(
+    "update", help=N_("Record a meeting's outcome or status, or present an evaluation to it.")
+)
 def meeting_update(
     meeting: str = MEETING,
-    status: str | None = typer.Option(None, "--status", help="planned, held or cancelled."),
-    outcome: str | None = typer.Option(None, "--outcome", help="What it concluded."),
-    place: str | None = typer.Option(None, "--place", help="Where it met."),
-    present: list[str] = typer.Option([], "--present", help="Another evaluation presented."),
+    status: str | None = typer.Option(None, "--status", help=N_("planned, held or cancelled.")),
+    outcome: str | None = typer.Option(None, "--outcome", help=N_("What it concluded.")),
+    place: str | None = typer.Option(None, "--place", help=N_("Where it met.")),
+    present: list[str] = typer.Option([], "--present", help=N_("Another evaluation presented.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Record a meeting's outcome or status, or present an evaluation to it."""
     m = _run(
         data_dir,
         token,
@@ -197,19 +202,23 @@ def meeting_update(
     )
 
 
-@meeting_app.command("brief")
+@meeting_app.command(
+    "brief",
+    help=N_(
+        "Write the brief the body reads: evaluation summary, statement, pending decisions, open\n"
+        "action items and the dates in force, as JSON, HTML, Markdown or PDF."
+    ),
+)
 def meeting_brief(
     meeting: str = MEETING,
     fmt: str | None = typer.Option(
-        None, "--format", "-f", help="json, html, md or pdf (default: the output's extension)."
+        None, "--format", "-f", help=N_("json, html, md or pdf (default: the output's extension).")
     ),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write ('-': stdout)."),
+    output: Path = typer.Option(..., "-o", "--output", help=N_("File to write ('-': stdout).")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Write the brief the body reads: evaluation summary, statement, pending decisions, open
-    action items and the dates in force, as JSON, HTML, Markdown or PDF."""
     if fmt is None:
         fmt = output.suffix.lstrip(".").lower() if str(output) != "-" else ""
         fmt = {"htm": "html", "markdown": "md"}.get(fmt, fmt)
@@ -238,14 +247,16 @@ def meeting_brief(
         err.print(_("note: %(text)s", text=i18n.term(doc["notice"])), highlight=False)
 
 
-@meeting_app.command("import")
+@meeting_app.command(
+    "import",
+    help=N_("Load a governance record file: its meetings, decisions and stage verifications."),
+)
 def meeting_import(
-    file: Path = typer.Argument(..., help="A governance record (format accord/governance@1)."),
+    file: Path = typer.Argument(..., help=N_("A governance record (format accord/governance@1).")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Load a governance record file: its meetings, decisions and stage verifications."""
     try:
         data = yaml.safe_load(file.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -274,28 +285,31 @@ def meeting_import(
     )
 
 
-@decision_app.command("add")
+@decision_app.command("add", help=N_("Record a decision (proposed unless --adopted)."))
 def decision_add(
-    text: str = typer.Argument(..., help="What was decided."),
+    text: str = typer.Argument(..., help=N_("What was decided.")),
     kind: str = typer.Option(
         ...,
         "--kind",
-        help="target_date_set, target_date_moved, stage_verify, stage_certify, "
-        "framework_revision, roadmap or other.",
+        help=N_(
+            "target_date_set, target_date_moved, stage_verify, stage_certify, "
+            "framework_revision, roadmap or other."
+        ),
     ),
-    meeting: str | None = typer.Option(None, "--meeting", help="The meeting that took it."),
-    date: str | None = typer.Option(None, "--date", help="Default: the meeting's date."),
-    stage: str | None = typer.Option(None, "--stage", help="The stage it touches."),
-    standard: str | None = typer.Option(None, "--standard", help="The standard it touches."),
-    plan_target: bool = typer.Option(False, "--plan-target", help="It touches the target date."),
-    new_date: str | None = typer.Option(None, "--new-date", help="The date it sets."),
-    clears_date: bool = typer.Option(False, "--clears-date", help="It removes the date."),
-    adopted: bool = typer.Option(False, "--adopted", help="Record it as adopted already."),
+    meeting: str | None = typer.Option(None, "--meeting", help=N_("The meeting that took it.")),
+    date: str | None = typer.Option(None, "--date", help=N_("Default: the meeting's date.")),
+    stage: str | None = typer.Option(None, "--stage", help=N_("The stage it touches.")),
+    standard: str | None = typer.Option(None, "--standard", help=N_("The standard it touches.")),
+    plan_target: bool = typer.Option(
+        False, "--plan-target", help=N_("It touches the target date.")
+    ),
+    new_date: str | None = typer.Option(None, "--new-date", help=N_("The date it sets.")),
+    clears_date: bool = typer.Option(False, "--clears-date", help=N_("It removes the date.")),
+    adopted: bool = typer.Option(False, "--adopted", help=N_("Record it as adopted already.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Record a decision (proposed unless --adopted)."""
     touches = "plan_target" if plan_target else ("stage" if stage else None)
     touches = touches or ("standard" if standard else None)
     d = _run(
@@ -329,37 +343,37 @@ def _set_status(uid: str, status: str, plan: str | None, token: str | None, dd: 
     )
 
 
-@decision_app.command("adopt")
+@decision_app.command(
+    "adopt",
+    help=N_("Adopt a proposed decision: a date it sets is in force from the decision's date."),
+)
 def decision_adopt(
-    uid: str = typer.Argument(..., help="The decision's uid."),
+    uid: str = typer.Argument(..., help=N_("The decision's uid.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Adopt a proposed decision: a date it sets is in force from the decision's date."""
     _set_status(uid, "adopted", plan, token, data_dir)
 
 
-@decision_app.command("withdraw")
+@decision_app.command("withdraw", help=N_("Withdraw a proposed decision."))
 def decision_withdraw(
-    uid: str = typer.Argument(..., help="The decision's uid."),
+    uid: str = typer.Argument(..., help=N_("The decision's uid.")),
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Withdraw a proposed decision."""
     _set_status(uid, "withdrawn", plan, token, data_dir)
 
 
-@decision_app.command("list")
+@decision_app.command("list", help=N_("The plan's decisions in date order."))
 def decision_list(
-    status: str | None = typer.Option(None, "--status", help="proposed, adopted or withdrawn."),
+    status: str | None = typer.Option(None, "--status", help=N_("proposed, adopted or withdrawn.")),
     as_json: bool = JSON,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """The plan's decisions in date order."""
     rows = _run(
         data_dir,
         token,
@@ -382,15 +396,16 @@ def decision_list(
     out.print(table)
 
 
-@app.command("dates")
+@app.command(
+    "dates", help=N_("The target dates in force on a day, and the decision that set each.")
+)
 def dates(
-    on: str | None = typer.Option(None, "--on", help="The day (default: today)."),
+    on: str | None = typer.Option(None, "--on", help=N_("The day (default: today).")),
     as_json: bool = JSON,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """The target dates in force on a day, and the decision that set each."""
     doc = _run(
         data_dir,
         token,
@@ -411,24 +426,32 @@ def dates(
     out.print(table)
 
 
-@app.command("timeline")
+@app.command(
+    "timeline",
+    help=N_("Evaluations, signatures, stage verifications, meetings and decisions, in order."),
+)
 def timeline_command(
     kind: list[str] = typer.Option(
-        [], "--kind", help="evaluation, signature, stage_event, meeting or decision (repeatable)."
+        [],
+        "--kind",
+        help=N_("evaluation, signature, stage_event, meeting or decision (repeatable)."),
     ),
     provenance: list[str] = typer.Option(
-        [], "--provenance", help="public_record, illustrative or recorded (repeatable)."
+        [], "--provenance", help=N_("public_record, illustrative or recorded (repeatable).")
     ),
-    since: str | None = typer.Option(None, "--since", help="From this date (YYYY, YYYY-MM...)."),
-    until: str | None = typer.Option(None, "--until", help="Up to this date."),
-    stage: str | None = typer.Option(None, "--stage", help="Only events about this stage."),
-    body: str | None = typer.Option(None, "--body", help="Only this body's meetings/decisions."),
+    since: str | None = typer.Option(
+        None, "--since", help=N_("From this date (YYYY, YYYY-MM...).")
+    ),
+    until: str | None = typer.Option(None, "--until", help=N_("Up to this date.")),
+    stage: str | None = typer.Option(None, "--stage", help=N_("Only events about this stage.")),
+    body: str | None = typer.Option(
+        None, "--body", help=N_("Only this body's meetings/decisions.")
+    ),
     as_json: bool = JSON,
     plan: str | None = PLAN,
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Evaluations, signatures, stage verifications, meetings and decisions, in order."""
     doc = _run(
         data_dir,
         token,

@@ -26,20 +26,28 @@ from .common import (
     settings_for,
     workspace_session,
 )
+from .helptext import Typer
+from .language import N_
 
-plan_app = typer.Typer(
-    help="Plans: create one from a framework file, list them.", no_args_is_help=True
+plan_app = Typer(
+    help=N_("Plans: create one from a framework file, list them."), no_args_is_help=True
 )
 app.add_typer(plan_app, name="plan")
 
 
-@plan_app.command("create")
+@plan_app.command(
+    "create",
+    help=N_("Create a plan, its parties and its first agreed framework version from a YAML file."),
+)
 def plan_create(
-    file: Path = typer.Argument(..., help="Framework YAML file (see docs/framework-format.md)."),
-    code: str | None = typer.Option(None, "--code", help="Plan code (default: the framework's)."),
+    file: Path = typer.Argument(
+        ..., help=N_("Framework YAML file (see docs/framework-format.md).")
+    ),
+    code: str | None = typer.Option(
+        None, "--code", help=N_("Plan code (default: the framework's).")
+    ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Create a plan, its parties and its first agreed framework version from a YAML file."""
     try:
         text = file.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -50,9 +58,8 @@ def plan_create(
     out.print(created_plan(plan.code, plan.title, parties), highlight=False)
 
 
-@plan_app.command("list")
+@plan_app.command("list", help=N_("List the plans in the workspace."))
 def plan_list(data_dir: Path | None = DATA_DIR) -> None:
-    """List the plans in the workspace."""
     with workspace_session(settings_for(data_dir)) as session:
         rows = [
             (p.code, p.title, p.target_date, p.illustrative)
@@ -74,11 +81,10 @@ def plan_list(data_dir: Path | None = DATA_DIR) -> None:
     out.print(table)
 
 
-@app.command()
+@app.command(help=N_("Validate framework files; print every problem as file:line:column: message."))
 def check(
-    files: list[Path] = typer.Argument(..., help="Framework YAML files to validate."),
+    files: list[Path] = typer.Argument(..., help=N_("Framework YAML files to validate.")),
 ) -> None:
-    """Validate framework files; print every problem as file:line:column: message."""
     failed = False
     for path in files:
         try:
@@ -118,19 +124,22 @@ def _delta(x: float | None) -> str:
     return "—" if x is None else f"{x:+.2f}"
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Scores by condition and field, met/total, progress, agreement, stages and the statement."
+    )
+)
 def summary(
     evaluation: str | None = typer.Argument(
-        None, help="Evaluation code (default: the latest with joint ratings)."
+        None, help=N_("Evaluation code (default: the latest with joint ratings).")
     ),
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     since: str | None = typer.Option(
-        None, "--since", help="Measure progress since this evaluation (default: the previous)."
+        None, "--since", help=N_("Measure progress since this evaluation (default: the previous).")
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the JSON document instead."),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print the JSON document instead.")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Scores by condition and field, met/total, progress, agreement, stages and the statement."""
     with workspace_session(settings_for(data_dir)) as session:
         the_plan = plans.default_plan(session=session, code=plan)
         view = evaluations.summarize_evaluation(

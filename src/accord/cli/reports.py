@@ -18,8 +18,9 @@ from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, cannot_write, err, fail, out, settings_for, workspace_session, wrote
+from .language import N_
 
-PLAN = typer.Option(None, "--plan", help="Plan code (default: the only plan).")
+PLAN = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan)."))
 
 
 def _report(
@@ -38,34 +39,37 @@ def _report(
             )
 
 
-@app.command("report")
+@app.command(
+    "report", help=N_("Write the report of a concluded evaluation as HTML, PDF, Markdown or JSON.")
+)
 def report(
-    evaluation: str = typer.Argument(..., help="Code of the concluded evaluation."),
+    evaluation: str = typer.Argument(..., help=N_("Code of the concluded evaluation.")),
     plan: str | None = PLAN,
     fmt: str | None = typer.Option(
         None,
         "--format",
         "-f",
-        help="html, pdf, md or json (default: from the output file's extension).",
+        help=N_("html, pdf, md or json (default: from the output file's extension)."),
     ),
     output: Path = typer.Option(
-        ..., "-o", "--output", help="File to write ('-' for standard output)."
+        ..., "-o", "--output", help=N_("File to write ('-' for standard output).")
     ),
     marking: str | None = typer.Option(
         None,
         "--marking",
         envvar="ACCORD_REPORT_MARKING",
-        help="Marking line printed on every page (default: none).",
+        help=N_("Marking line printed on every page (default: none)."),
     ),
     lang: str | None = typer.Option(
         None,
         "--lang",
-        help="Language of the report's text: en or ko (titles too, when given); default: the "
-        "language of the command line (accord --lang, ACCORD_LANG, the locale; else en).",
+        help=N_(
+            "Language of the report's text: en or ko (titles too, when given); default: the "
+            "language of the command line (accord --lang, ACCORD_LANG, the locale; else en)."
+        ),
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Write the report of a concluded evaluation as HTML, PDF, Markdown or JSON."""
     if lang is None:
         lang = i18n.current()  # the command line's language (base.root)
     elif i18n.supported(lang) != lang:
@@ -109,16 +113,20 @@ def report(
         err.print(_("note: %(text)s", text=i18n.term(doc["notice"])), highlight=False)
 
 
-@app.command("statement")
+@app.command(
+    "statement",
+    help=N_(
+        "Print the statement for the SCM: one paragraph, each claim with the figure it rests on."
+    ),
+)
 def statement(
-    evaluation: str = typer.Argument(..., help="Code of the concluded evaluation."),
+    evaluation: str = typer.Argument(..., help=N_("Code of the concluded evaluation.")),
     plan: str | None = PLAN,
     as_json: bool = typer.Option(
-        False, "--json", help="Print the statement and its claims as JSON."
+        False, "--json", help=N_("Print the statement and its claims as JSON.")
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Print the statement for the SCM: one paragraph, each claim with the figure it rests on."""
     doc = _report(data_dir, plan, evaluation, None)["statement"]
     if as_json:
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

@@ -17,11 +17,13 @@ from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, TOKEN, err, fail, out, settings_for, token_actor, workspace_session
+from .helptext import Typer
+from .language import N_
 
-sheet_app = typer.Typer(
-    help="Party rating sheets: export, fill offline, import.", no_args_is_help=True
+sheet_app = Typer(
+    help=N_("Party rating sheets: export, fill offline, import."), no_args_is_help=True
 )
-history_app = typer.Typer(help="Import past evaluation results.", no_args_is_help=True)
+history_app = Typer(help=N_("Import past evaluation results."), no_args_is_help=True)
 app.add_typer(sheet_app, name="sheet")
 app.add_typer(history_app, name="history")
 
@@ -53,16 +55,22 @@ def _read(path: Path) -> bytes:
         raise fail(f"{path}: {exc.strerror}") from None
 
 
-@sheet_app.command("export")
+@sheet_app.command(
+    "export",
+    help=N_(
+        "Write your party's rating sheet for an evaluation (XLSX, or CSV by the file's suffix)."
+    ),
+)
 def sheet_export(
-    evaluation: str = typer.Argument(..., help="Evaluation code, e.g. 2026."),
-    party: str | None = typer.Option(None, "--party", help="Your party (if you act for several)."),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write: .xlsx or .csv."),
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    evaluation: str = typer.Argument(..., help=N_("Evaluation code, e.g. 2026.")),
+    party: str | None = typer.Option(
+        None, "--party", help=N_("Your party (if you act for several).")
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help=N_("File to write: .xlsx or .csv.")),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Write your party's rating sheet for an evaluation (XLSX, or CSV by the file's suffix)."""
     format = "csv" if output.suffix.lower() == ".csv" else "xlsx"
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
@@ -91,13 +99,15 @@ def sheet_export(
     )
 
 
-@sheet_app.command("import")
+@sheet_app.command(
+    "import",
+    help=N_("Check a filled sheet and save its ratings, all or none; every problem is listed."),
+)
 def sheet_import(
-    file: Path = typer.Argument(..., help="A filled rating sheet (.xlsx or .csv)."),
+    file: Path = typer.Argument(..., help=N_("A filled rating sheet (.xlsx or .csv).")),
     token: str | None = TOKEN,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Check a filled sheet and save its ratings, all or none; every problem is listed."""
     data = _read(file)
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
@@ -126,13 +136,17 @@ def sheet_import(
     )
 
 
-@history_app.command("import")
+@history_app.command(
+    "import",
+    help=N_(
+        "Import past evaluations and their ratings from a CSV, all or nothing (local operator)."
+    ),
+)
 def history_import(
-    file: Path = typer.Argument(..., help="History CSV (docs/history-import.md)."),
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    file: Path = typer.Argument(..., help=N_("History CSV (docs/history-import.md).")),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Import past evaluations and their ratings from a CSV, all or nothing (local operator)."""
     data = _read(file)
     with workspace_session(settings_for(data_dir)) as session:
         try:

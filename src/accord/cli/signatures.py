@@ -29,14 +29,18 @@ from .common import (
     workspace_session,
     wrote,
 )
+from .helptext import Typer
+from .language import N_
 
-key_app = typer.Typer(help="Signing keys of party signers.", no_args_is_help=True)
+key_app = Typer(help=N_("Signing keys of party signers."), no_args_is_help=True)
 app.add_typer(key_app, name="key")
 
 PASSPHRASE_ENV = typer.Option(
     None,
     "--passphrase-env",
-    help="Read the passphrase from this environment variable instead of prompting (for scripts).",
+    help=N_(
+        "Read the passphrase from this environment variable instead of prompting (for scripts)."
+    ),
 )
 
 
@@ -52,13 +56,14 @@ def _passphrase(env: str | None, prompt: str, *, twice: bool = False) -> str:
     return value
 
 
-@key_app.command("create")
+@key_app.command(
+    "create", help=N_("Create your Ed25519 signing key, its private half locked by a passphrase.")
+)
 def key_create(
     token: str | None = TOKEN,
     passphrase_env: str | None = PASSPHRASE_ENV,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Create your Ed25519 signing key, its private half locked by a passphrase."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
         passphrase = _passphrase(
@@ -72,18 +77,17 @@ def key_create(
     )
 
 
-@app.command()
+@app.command(help=N_("Sign a concluded evaluation for your party with your signing key."))
 def sign(
-    evaluation: str = typer.Argument(..., help="Code of the concluded evaluation to sign."),
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    evaluation: str = typer.Argument(..., help=N_("Code of the concluded evaluation to sign.")),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     party: str | None = typer.Option(
-        None, "--party", help="Party to sign for (needed only if you sign for several)."
+        None, "--party", help=N_("Party to sign for (needed only if you sign for several).")
     ),
     token: str | None = TOKEN,
     passphrase_env: str | None = PASSPHRASE_ENV,
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Sign a concluded evaluation for your party with your signing key."""
     with workspace_session(settings_for(data_dir)) as session:
         actor = token_actor(session, token)
         code = plans.default_plan(session=session, code=plan).code
@@ -126,21 +130,23 @@ def sign(
         )
 
 
-@app.command("export")
+@app.command(
+    "export",
+    help=N_("Write the signed bundle of an evaluation (document, signatures, public keys)."),
+)
 def export(
-    evaluation: str = typer.Argument(..., help="Code of the signed evaluation."),
-    plan: str | None = typer.Option(None, "--plan", help="Plan code (default: the only plan)."),
+    evaluation: str = typer.Argument(..., help=N_("Code of the signed evaluation.")),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan code (default: the only plan).")),
     output: Path = typer.Option(
-        ..., "-o", "--output", help="File to write the bundle to ('-' for standard output)."
+        ..., "-o", "--output", help=N_("File to write the bundle to ('-' for standard output).")
     ),
     fmt: str = typer.Option(
         "bundle",
         "--format",
-        help="bundle (signed, verifiable) or oscal (OSCAL assessment results).",
+        help=N_("bundle (signed, verifiable) or oscal (OSCAL assessment results)."),
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Write the signed bundle of an evaluation (document, signatures, public keys)."""
     if fmt not in ("bundle", "oscal"):
         raise fail(_("--format must be bundle or oscal, not %(value)s", value=repr(fmt)))
     with workspace_session(settings_for(data_dir)) as session:
@@ -176,11 +182,12 @@ def export(
         )
 
 
-@app.command()
+@app.command(
+    help=N_("Check a signed bundle offline: every byte, the document hash and every signature.")
+)
 def verify(
-    bundle: Path = typer.Argument(..., help="Signed bundle written by `accord export`."),
+    bundle: Path = typer.Argument(..., help=N_("Signed bundle written by `accord export`.")),
 ) -> None:
-    """Check a signed bundle offline: every byte, the document hash and every signature."""
     try:
         data = bundle.read_bytes()
     except OSError as exc:

@@ -14,31 +14,36 @@ from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, fail, out, settings_for, workspace_session
+from .helptext import Typer
+from .language import N_
 
-user_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens for the API and the CLI.", no_args_is_help=True)
+user_app = Typer(help=N_("Accounts and their roles."), no_args_is_help=True)
+token_app = Typer(help=N_("API tokens for the API and the CLI."), no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
 
-@user_app.command("add")
+@user_app.command(
+    "add", help=N_("Create an account (or, if it exists, give it a role) as the local operator.")
+)
 def user_add(
-    username: str = typer.Argument(..., help="Login name (no spaces)."),
-    plan: str | None = typer.Option(None, "--plan", help="Plan to give the role in."),
-    party: str | None = typer.Option(None, "--party", help="Party the user acts for."),
+    username: str = typer.Argument(..., help=N_("Login name (no spaces).")),
+    plan: str | None = typer.Option(None, "--plan", help=N_("Plan to give the role in.")),
+    party: str | None = typer.Option(None, "--party", help=N_("Party the user acts for.")),
     role: str | None = typer.Option(
-        None, "--role", help="evaluator, signer or observer (needs --plan)."
+        None, "--role", help=N_("evaluator, signer or observer (needs --plan).")
     ),
-    admin: bool = typer.Option(False, "--admin", help="Make the user an administrator."),
-    name: str = typer.Option("", "--name", help="Display name."),
+    admin: bool = typer.Option(False, "--admin", help=N_("Make the user an administrator.")),
+    name: str = typer.Option("", "--name", help=N_("Display name.")),
     password_env: str | None = typer.Option(
         None,
         "--password-env",
-        help="Read the password from this environment variable instead of prompting (for scripts).",
+        help=N_(
+            "Read the password from this environment variable instead of prompting (for scripts)."
+        ),
     ),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Create an account (or, if it exists, give it a role) as the local operator."""
     import os
 
     if role and not plan:
@@ -89,13 +94,14 @@ def _user_line(
     return _("updated user %(user)s as %(role)s in %(plan)s", **v)
 
 
-@token_app.command("create")
+@token_app.command(
+    "create", help=N_("Create an API token; it is printed once and stored only as a hash.")
+)
 def token_create(
-    username: str = typer.Argument(..., help="The user the token acts as."),
-    name: str = typer.Option("cli", "--name", help="A label to recognise the token by."),
+    username: str = typer.Argument(..., help=N_("The user the token acts as.")),
+    name: str = typer.Option("cli", "--name", help=N_("A label to recognise the token by.")),
     data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Create an API token; it is printed once and stored only as a hash."""
     with workspace_session(settings_for(data_dir)) as session:
         user = accounts.get_user(session=session, username=username)
         secret, _token = accounts.create_token(session=session, actor=SYSTEM, user=user, name=name)

@@ -20,16 +20,17 @@ from accord.services.actors import SYSTEM
 
 from .base import app
 from .common import DATA_DIR, out, settings_for, shown, workspace_session
+from .helptext import Typer
+from .language import N_
 
-example_app = typer.Typer(help="Load a bundled example plan.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+example_app = Typer(help=N_("Load a bundled example plan."), no_args_is_help=True)
+db_app = Typer(help=N_("Database schema."), no_args_is_help=True)
 app.add_typer(example_app, name="example")
 app.add_typer(db_app, name="db")
 
 
-@app.command()
+@app.command(help=N_("Create the workspace and bring its database up to date."))
 def init(data_dir: Path | None = DATA_DIR) -> None:
-    """Create the workspace and bring its database up to date."""
     settings = settings_for(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with workspace_session(settings, initialise=True):
@@ -44,9 +45,8 @@ def init(data_dir: Path | None = DATA_DIR) -> None:
     )
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=N_("Apply pending database migrations."))
 def db_upgrade(data_dir: Path | None = DATA_DIR) -> None:
-    """Apply pending database migrations."""
     settings = settings_for(data_dir)
     with workspace_session(settings, initialise=True):
         pass
@@ -57,14 +57,15 @@ def db_upgrade(data_dir: Path | None = DATA_DIR) -> None:
         engine.dispose()
 
 
-@example_app.command("opcon")
+@example_app.command(
+    "opcon", help=N_("Load the ROK–US OPCON plan and its illustrative 2019–2026 history.")
+)
 def example_opcon(
     data_dir: Path | None = DATA_DIR,
     if_missing: bool = typer.Option(
-        False, "--if-missing", help="Do nothing (and succeed) when the plan is there."
+        False, "--if-missing", help=N_("Do nothing (and succeed) when the plan is there.")
     ),
 ) -> None:
-    """Load the ROK–US OPCON plan and its illustrative 2019–2026 history."""
     settings = settings_for(data_dir)
     with workspace_session(settings, initialise=True) as session:
         if if_missing and any(p.code == "opcon-cotp" for p in plans.list_plans(session=session)):
@@ -83,29 +84,28 @@ def example_opcon(
     )
 
 
-@app.command()
+@app.command(help=N_("Serve the web application and the API."))
 def serve(
     data_dir: Path | None = DATA_DIR,
     host: str | None = typer.Option(
-        None, "--host", envvar="ACCORD_HOST", help="Address to listen on (default 127.0.0.1)."
+        None, "--host", envvar="ACCORD_HOST", help=N_("Address to listen on (default 127.0.0.1).")
     ),
     port: int | None = typer.Option(
-        None, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on (default 8000)."
+        None, "--port", envvar=["PORT", "ACCORD_PORT"], help=N_("Port to listen on (default 8000).")
     ),
-    demo: bool = typer.Option(False, "--demo", help="Serve in demo mode."),
+    demo: bool = typer.Option(False, "--demo", help=N_("Serve in demo mode.")),
     poll_feeds: bool = typer.Option(
         False,
         "--poll-feeds",
-        help="Also poll the subscribed feeds in the background (default off).",
+        help=N_("Also poll the subscribed feeds in the background (default off)."),
     ),
     workers: int = typer.Option(
         1,
         "--workers",
         min=1,
-        help="Worker processes serving requests (default 1); they share only the database.",
+        help=N_("Worker processes serving requests (default 1); they share only the database."),
     ),
 ) -> None:
-    """Serve the web application and the API."""
     settings = settings_for(data_dir, host=host, port=port, demo=demo or None)
     _serve(settings, poll_feeds=poll_feeds, workers=workers)
 
@@ -210,19 +210,20 @@ def _run_server(options: dict[str, Any], workers: int) -> None:
         raise typer.Exit(STARTUP_FAILURE)
 
 
-@app.command()
+@app.command(
+    help=N_("Create the demo workspace with the OPCON example if it is empty, then serve it.")
+)
 def demo(
     data_dir: Path = typer.Option(
         Path(".accord-demo"),
         "--data-dir",
         envvar="ACCORD_DATA_DIR",
-        help="Demo workspace directory.",
+        help=N_("Demo workspace directory."),
     ),
     port: int = typer.Option(
-        8000, "--port", envvar=["PORT", "ACCORD_PORT"], help="Port to listen on."
+        8000, "--port", envvar=["PORT", "ACCORD_PORT"], help=N_("Port to listen on.")
     ),
 ) -> None:
-    """Create the demo workspace with the OPCON example if it is empty, then serve it."""
     settings = settings_for(data_dir, port=port, demo=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with workspace_session(settings, initialise=True) as session:

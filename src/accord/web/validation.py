@@ -8,7 +8,7 @@ filled in.  A kind not listed here keeps Pydantic's English message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from accord import i18n
@@ -62,6 +62,6 @@ def message(error: Mapping[str, Any]) -> str:
         return str(error.get("msg", ""))
 
 
-def problems(errors: list[Mapping[str, Any]]) -> str:
+def problems(errors: Sequence[Mapping[str, Any]]) -> str:
     """Every problem as `location: message`, joined with '; '."""
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {message(e)}" for e in errors)
