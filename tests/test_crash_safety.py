@@ -228,36 +228,48 @@ def _server_url(ws: Workspace) -> str:
     return ws.url + ("&" if "?" in ws.url else "?") + f"application_name={SERVER_NAME}"
 
 
-def _writing(ws: Workspace) -> bool:
-    """Whether a server transaction has written and not yet committed right now."""
-    if ws.url.startswith("postgresql"):
-        engine = make_engine(ws.url)
-        try:
-            with engine.connect() as conn:
-                return bool(
-                    conn.scalar(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity "
-                            "WHERE application_name = :name AND backend_xid IS NOT NULL"
-                        ),
-                        {"name": SERVER_NAME},
-                    )
+class _Writing:
+    """Whether a server transaction has written and not yet committed, right now.  On
+    PostgreSQL one autocommit connection is kept open for the polling: a connection per poll
+    took longer than the whole write of a fast request (a sheet of 2,000 ratings)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.engine = None
+        self.conn = None
+        if ws.url.startswith("postgresql"):
+            self.engine = make_engine(ws.url, isolation_level="AUTOCOMMIT")
+            self.conn = self.engine.connect()
+
+    def __call__(self) -> bool:
+        if self.conn is not None:
+            return bool(
+                self.conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE application_name = :name AND backend_xid IS NOT NULL"
+                    ),
+                    {"name": SERVER_NAME},
                 )
+            )
+        path = make_url(self.ws.url).database
+        assert path
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # fails at once while another writer holds the lock
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return True
+            raise
         finally:
-            engine.dispose()
-    path = make_url(ws.url).database
-    assert path
-    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")  # fails at once while another writer holds the lock
-        probe.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return True
-        raise
-    finally:
-        probe.close()
+            probe.close()
+
+    def close(self) -> None:
+        if self.conn is not None and self.engine is not None:
+            self.conn.close()
+            self.engine.dispose()
 
 
 IN_TRANSACTION = None  # a kill "delay": the moment the request's transaction has written
@@ -291,13 +303,17 @@ def _kill_in_flight(
                 answer["error"] = exc
 
         thread = threading.Thread(target=request)
+        writing = _Writing(ws) if delay is IN_TRANSACTION else None
         thread.start()
-        if delay is IN_TRANSACTION:
+        if writing is not None:
             deadline = time.monotonic() + 60
-            while not _writing(ws):
-                assert thread.is_alive(), f"the request ended before it was killed: {answer}"
-                assert time.monotonic() < deadline, "the request's transaction never started"
-                time.sleep(0.002)
+            try:
+                while not writing():
+                    assert thread.is_alive(), f"the request ended before it was killed: {answer}"
+                    assert time.monotonic() < deadline, "the request's transaction never started"
+                    time.sleep(0.001)
+            finally:
+                writing.close()
         else:
             time.sleep(delay)
         server.kill()
