@@ -6,6 +6,7 @@ accord.permissions and are applied by the services.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -46,8 +47,14 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return sent is not None and csrf.matches(sent, expected)
 
 
-def _token_actor(session: Session, token: str) -> Actor:
-    actor = accounts.actor_for_token(session=session, token=token)
+def _token_actor(session: Session, token: str, *, remember: bool = True) -> Actor:
+    """The token's actor; remembered per audit head for reads.  A write moves the head, so a
+    writer would miss every time and pay the head's read on top: writes look it up directly."""
+    if remember:
+        actor = accounts.actor_for_token(session=session, token=token)
+    else:
+        user = accounts.resolve_token(session=session, token=token)
+        actor = None if user is None else actor_for(session, user)
     if actor is None:
         raise NotSignedIn(_("invalid or revoked API token"))
     return actor
@@ -70,7 +77,11 @@ async def get_actor_optional(request: Request, session: Session = SESSION) -> Ac
     """
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        actor = await run_in_threadpool(_token_actor, session, header[7:].strip())
+        actor = await run_in_threadpool(
+            functools.partial(_token_actor, remember=request.method not in UNSAFE),
+            session,
+            header[7:].strip(),
+        )
         request.state.csrf_token = None
         request.state.actor = actor
         i18n.activate(request_locale(request))
